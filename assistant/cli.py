@@ -1,0 +1,188 @@
+"""``quellen`` command line: ingest, retrieve, ask, chat, eval.
+
+A thin client of :class:`assistant.pipeline.Assistant`, like the UI.  ``--json``
+output follows the public contract in docs/api.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.types import Answer, Token
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    fields = ("chroma_url", "embedder", "llm_backend", "openai_base_url", "openai_model", "corpus_dir", "state_dir")
+    for field in fields:
+        value = getattr(args, field, None)
+        if value is not None:
+            overrides[field] = value
+    return Settings(**overrides)
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from assistant.pipeline import build_assistant
+
+    assistant = build_assistant(_settings(args))
+    with Progress(transient=True) as bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def progress(source: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done, description=source[:40])
+
+        report = assistant.ingest(Path(args.path) if args.path else None, rebuild=args.rebuild, progress=progress)
+    sys.stdout.write(report.summary() + "\n")
+    return 0
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from assistant.pipeline import build_assistant
+
+    assistant = build_assistant(_settings(args))
+    passages = assistant.retrieve(args.question, args.k)
+    if args.json:
+        _print_json([p.to_json(n) for n, p in enumerate(passages, start=1)])
+    else:
+        for n, p in enumerate(passages, start=1):
+            sys.stdout.write(f"[{n}] {p.score:.3f} {p.source} {p.start}-{p.end}\n    {p.text.strip()[:300]}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.pipeline import build_assistant
+
+    assistant = build_assistant(_settings(args))
+    answer: Answer | None = None
+    for event in assistant.ask_stream(args.question):
+        if isinstance(event, Token):
+            if args.stream and not args.json:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+        else:
+            answer = event
+    assert answer is not None
+    if args.json:
+        _print_json(answer.to_json())
+        return 0
+    if args.stream:
+        sys.stdout.write("\n\n")
+        if answer.answer and not answer.refused:
+            sys.stdout.write(f"(cleaned) {answer.answer}\n\n")
+    else:
+        sys.stdout.write(answer.answer + "\n\n")
+    for citation in answer.citations:
+        p = citation.passage
+        sys.stdout.write(f"[{citation.n}] {p.source} ({p.start}-{p.end}): {p.text.strip()[:300]}\n")
+    if answer.refused and answer.passages:
+        sys.stdout.write("Closest passages:\n")
+        for p in answer.passages[:3]:
+            sys.stdout.write(f"  {p.score:.3f} {p.source}: {p.text.strip()[:200]}\n")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.pipeline import build_assistant
+    from ui.app import launch
+
+    settings = _settings(args)
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    assistant = build_assistant(settings)
+    assistant.ensure_ingested()
+    launch(assistant)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    sys.stderr.write("quellen eval is not built yet (issue 3).\n")
+    return 2
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from assistant.pipeline import build_assistant
+
+    for record in build_assistant(_settings(args)).documents():
+        sys.stdout.write(f"{record.source}\t{record.language}\t{record.chunks} chunks\t{record.ingested_at}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quellen", description="Cited answers from German and English documents.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--chroma-url", dest="chroma_url", help="Chroma server, e.g. http://127.0.0.1:8000")
+    common.add_argument("--embedder", help="use-multilingual | e5-small-nano | sentence-transformers model")
+    common.add_argument("--backend", dest="llm_backend", choices=["local", "openai", "extractive"])
+    common.add_argument("--openai-base-url", dest="openai_base_url")
+    common.add_argument("--openai-model", dest="openai_model")
+    common.add_argument("--state-dir", dest="state_dir", help="where the embedded Chroma lives")
+    common.add_argument("--corpus", dest="corpus_dir", help="the documents folder")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="index a folder or file (default: the corpus)")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and start over")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("retrieve", parents=[common], help="show the passages found for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="number of passages")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--stream", action="store_true", help="print tokens as they are generated")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common], help="start the chat UI")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("docs", parents=[common], help="list the indexed documents")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("eval", parents=[common], help="run the evaluation (not built yet)")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from pydantic import ValidationError
+
+    from assistant.pipeline import InvalidQuestionError
+    from assistant.store import EmbedderMismatchError
+
+    try:
+        return int(args.func(args))
+    except (InvalidQuestionError, EmbedderMismatchError, FileNotFoundError, ValidationError, ValueError) as error:
+        sys.stderr.write(f"quellen: {error}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""The one configuration object of quellen.
+
+CLI, UI, eval and tests all build a :class:`Settings` and hand it to
+:func:`assistant.pipeline.build_assistant`.  Values come, in rising priority, from the
+defaults below, a TOML file (``quellen.toml`` in the working directory, or the file
+named by ``QUELLEN_CONFIG``), environment variables ``QUELLEN_<FIELD>`` and explicit
+keyword arguments (CLI flags).  Scale-out is configuration only: set ``chroma_url`` for
+a Chroma server and ``llm_backend="openai"`` plus ``openai_base_url`` for any
+OpenAI-compatible endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+#: Repository root: defaults are relative to it so the commands work from any folder.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LlmBackend = Literal["local", "openai", "extractive"]
+
+#: Refusal thresholds per embedder, measured on the seed corpus (17 answerable and 10
+#: off-topic questions, chunks of 300 characters): the best off-topic passage scored at
+#: most 0.199 (USE) / 0.864 (e5), the best answerable one at least 0.253 / 0.817.
+#: Cosine scales differ a lot between models, hence one value per model.
+MIN_SCORE_BY_EMBEDDER = {"use-multilingual": 0.22, "e5-small-nano": 0.80}
+DEFAULT_MIN_SCORE = 0.3
+
+
+def _default_state_dir() -> Path:
+    return PROJECT_ROOT / ".quellen"
+
+
+class Settings(BaseSettings):
+    """Everything that changes how quellen ingests, retrieves and answers."""
+
+    model_config = SettingsConfigDict(env_prefix="QUELLEN_", extra="forbid", validate_assignment=True)
+
+    # --- documents and vector store ---
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder whose documents are ingested.")
+    state_dir: Path = Field(default_factory=_default_state_dir, description="Run-time state: Chroma, models.")
+    chroma_url: str | None = Field(None, description="http://HOST:PORT of a Chroma server; unset = embedded.")
+    collection: str = Field("quellen", description="Chroma collection name.")
+
+    # --- embeddings and splitting ---
+    embedder: str = Field(
+        "use-multilingual",
+        description="use-multilingual | e5-small-nano | a sentence-transformers folder or hub id.",
+    )
+    chunk_size: int = Field(300, ge=50, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(60, ge=0, description="Overlap between neighbouring chunks in characters.")
+
+    # --- retrieval ---
+    top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
+    min_score: float | None = Field(
+        None,
+        description="Cosine similarity below which a passage counts as not relevant (refusal); "
+        "unset = the measured default of the embedder (see MIN_SCORE_BY_EMBEDDER).",
+    )
+
+    # --- answering ---
+    llm_backend: LlmBackend = Field("local", description="local (llama.cpp) | openai (compatible API) | extractive")
+    llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")
+    llm_threads: int = Field(2, ge=1, description="CPU threads for the local LLM and embedder.")
+    llm_context: int = Field(4096, ge=512, description="Context window of the local LLM in tokens.")
+    max_answer_tokens: int = Field(384, ge=16, description="Upper bound on generated answer length.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, ...).")
+    openai_model: str | None = Field(None, description="Model name the endpoint serves.")
+    openai_api_key: str = Field("not-needed", description="API key for the endpoint, if it wants one.")
+
+    # --- UI ---
+    host: str = Field("127.0.0.1", description="Address the chat UI binds to.")
+    port: int = Field(7860, ge=1, le=65535)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: Any) -> int:
+        size = info.data.get("chunk_size", 300)
+        if value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("QUELLEN_CONFIG", "quellen.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @property
+    def relevance_threshold(self) -> float:
+        """``min_score``, or the measured default for the configured embedder."""
+        if self.min_score is not None:
+            return self.min_score
+        return MIN_SCORE_BY_EMBEDDER.get(self.embedder, DEFAULT_MIN_SCORE)
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma database."""
+        return self.state_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where model files assembled from packages are kept (never committed)."""
+        return Path(os.environ.get("QUELLEN_MODELS_DIR", str(Path.home() / ".cache" / "quellen" / "models")))

@@ -1,0 +1,152 @@
+"""Answer LLM backends, all behind llama-index's ``LLM`` interface.
+
+* ``local``: a GGUF model run in-process by llama.cpp (``llama-cpp-python``).  The chat
+  goes through ``create_chat_completion`` so the model's own chat template (stored in
+  the GGUF) is applied, rather than a hand-written prompt format.
+* ``openai``: any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server, OpenAI)
+  through llama-index's ``OpenAILike``.
+* ``extractive``: no LLM at all (``build_llm`` returns ``None``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.llms import LLM
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.custom import CustomLLM
+from pydantic import PrivateAttr
+
+from assistant.config import Settings
+from assistant.model_files import ensure_model
+
+log = logging.getLogger(__name__)
+
+
+class LlamaCppChat(CustomLLM):
+    """A llama.cpp model in this process; one generation at a time (llama.cpp is not re-entrant)."""
+
+    model_path: str
+    n_threads: int = 2
+    n_ctx: int = 4096
+    max_tokens: int = 384
+    temperature: float = 0.0
+    _llama: Any = PrivateAttr()
+    _lock: threading.Lock = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        from llama_cpp import Llama
+
+        self._llama = Llama(
+            model_path=self.model_path,
+            n_threads=self.n_threads,
+            n_ctx=self.n_ctx,
+            verbose=False,
+        )
+        self._lock = threading.Lock()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LlamaCppChat"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.n_ctx,
+            num_output=self.max_tokens,
+            is_chat_model=True,
+            model_name=self.model_path.rsplit("/", 1)[-1],
+        )
+
+    def _request(self, messages: Sequence[ChatMessage], stream: bool) -> Any:
+        return self._llama.create_chat_completion(
+            messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            stream=stream,
+        )
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        with self._lock:
+            result = self._request(messages, stream=False)
+        text = result["choices"][0]["message"]["content"] or ""
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw=result)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        def generate() -> ChatResponseGen:
+            with self._lock:
+                text = ""
+                for chunk in self._request(messages, stream=True):
+                    delta = chunk["choices"][0]["delta"].get("content") or ""
+                    if not delta:
+                        continue
+                    text += delta
+                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+
+        return generate()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        response = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+        return CompletionResponse(text=response.message.content or "")
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        for response in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)]):
+            yield CompletionResponse(text=response.message.content or "", delta=response.delta)
+
+
+def build_llm(settings: Settings) -> LLM | None:
+    """The answer LLM named by ``settings.llm_backend``; ``None`` for extractive answers."""
+    if settings.llm_backend == "extractive":
+        return None
+    if settings.llm_backend == "openai":
+        if not settings.openai_base_url or not settings.openai_model:
+            raise ValueError("llm_backend 'openai' needs openai_base_url and openai_model")
+        from llama_index.llms.openai_like import OpenAILike
+
+        return OpenAILike(
+            api_base=settings.openai_base_url,
+            model=settings.openai_model,
+            api_key=settings.openai_api_key,
+            is_chat_model=True,
+            temperature=settings.temperature,
+            max_tokens=settings.max_answer_tokens,
+            context_window=settings.llm_context,
+            timeout=120.0,
+            max_retries=1,
+        )
+    model_path = settings.llm_model_path or ensure_model(settings.models_dir)
+    log.info("loading local LLM %s", model_path)
+    return LlamaCppChat(
+        model_path=str(model_path),
+        n_threads=settings.llm_threads,
+        n_ctx=settings.llm_context,
+        max_tokens=settings.max_answer_tokens,
+        temperature=settings.temperature,
+    )
+
+
+def describe_llm(settings: Settings) -> str:
+    """Human-readable name of the answer backend, for the status line."""
+    if settings.llm_backend == "extractive":
+        return "extractive (no LLM)"
+    if settings.llm_backend == "openai":
+        return f"{settings.openai_model} at {settings.openai_base_url}"
+    name = settings.llm_model_path.name if settings.llm_model_path else "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
+    return f"{name} (llama.cpp, local)"

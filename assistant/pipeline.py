@@ -1,0 +1,153 @@
+"""The one place where quellen's pipeline is built, and the API every client uses.
+
+CLI, Gradio UI, evaluation and tests all call :func:`build_assistant` with a
+:class:`~assistant.config.Settings` and then talk to the returned :class:`Assistant`;
+none of them assembles retrieval or answering on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.answering import Answerer, ExtractiveAnswerer, LlmAnswerer, refusal
+from assistant.config import Settings
+from assistant.embeddings import load_embedder
+from assistant.language import detect_language
+from assistant.llm import build_llm, describe_llm
+from assistant.retrieval import DenseRetriever
+from assistant.store import SourceRecord, Store
+from assistant.types import Answer, Language, Passage, StreamEvent
+from ingest.pipeline import IngestReport, Progress, ingest_path
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+
+
+class InvalidQuestionError(ValueError):
+    """A question that cannot be asked (empty, or too long); the message says why."""
+
+
+@dataclass(frozen=True)
+class Status:
+    embedder: str
+    answer_backend: str
+    documents: int
+    chunks: int
+    store: str
+
+    def line(self) -> str:
+        return (
+            f"Embedder: {self.embedder} · Answers: {self.answer_backend} · "
+            f"{self.documents} documents, {self.chunks} chunks · Store: {self.store}"
+        )
+
+
+def clean_question(question: str) -> str:
+    """Strip control characters and whitespace; refuse empty or oversized questions."""
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+    if not cleaned:
+        raise InvalidQuestionError("The question is empty.")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"The question has {len(cleaned)} characters; at most {MAX_QUESTION_CHARS} are accepted."
+        )
+    return cleaned
+
+
+class Assistant:
+    """Ingest documents, retrieve passages and answer questions with citations."""
+
+    def __init__(self, settings: Settings, embedder: BaseEmbedding, store: Store) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.retriever = DenseRetriever(store, embedder)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """Built on first use: loading the local LLM costs seconds and memory that retrieval does not need."""
+        llm = build_llm(self.settings)
+        if llm is None:
+            return ExtractiveAnswerer(self.embedder, min_score=self.settings.relevance_threshold)
+        return LlmAnswerer(llm, describe_llm(self.settings))
+
+    # --- documents ---
+    def ingest(self, path: Path | None = None, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+        return ingest_path(self.settings, self.store, self.embedder, path, rebuild=rebuild, progress=progress)
+
+    def ensure_ingested(self) -> IngestReport | None:
+        """Ingest the corpus folder when the index is empty (first start)."""
+        if self.store.count() > 0:
+            return None
+        log.info("index is empty: ingesting %s", self.settings.corpus_dir)
+        return self.ingest()
+
+    def documents(self) -> list[SourceRecord]:
+        return self.store.list_sources()
+
+    def source_text(self, source: str) -> str | None:
+        """Full text of an indexed document, as it was ingested (citation offsets point into it)."""
+        return self.store.source_text(source)
+
+    # --- questions ---
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        return self.retriever.retrieve(clean_question(question), k or self.settings.top_k)
+
+    def ask_stream(self, question: str) -> Iterator[StreamEvent]:
+        """Tokens as they are generated, then one final :class:`Answer`."""
+        started = time.perf_counter()
+        question = clean_question(question)
+        language: Language = detect_language(question)
+        passages = self.retriever.retrieve(question, self.settings.top_k)
+        retrieval_seconds = time.perf_counter() - started
+        relevant = [p for p in passages if p.score >= self.settings.relevance_threshold]
+        if not relevant:
+            events: Iterator[StreamEvent] = iter([refusal(language, passages, self.answerer_name)])
+        else:
+            events = self.answerer.stream(question, language, relevant)
+        for event in events:
+            if isinstance(event, Answer):
+                event.timings["retrieval"] = retrieval_seconds
+                event.timings["total"] = time.perf_counter() - started
+                if event.refused:
+                    event.passages = passages
+            yield event
+
+    def ask(self, question: str) -> Answer:
+        answer: Answer | None = None
+        for event in self.ask_stream(question):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None, "answerers always end with an Answer"
+        return answer
+
+    # --- status ---
+    @property
+    def answerer_name(self) -> str:
+        return describe_llm(self.settings)
+
+    def status(self) -> Status:
+        store = self.settings.chroma_url or str(self.settings.chroma_path)
+        return Status(
+            embedder=self.settings.embedder,
+            answer_backend=self.answerer_name,
+            documents=len(self.store.list_sources()),
+            chunks=self.store.count(),
+            store=store,
+        )
+
+
+def build_assistant(settings: Settings | None = None) -> Assistant:
+    """Build the pipeline from ``settings`` (default: file, environment and defaults)."""
+    settings = settings or Settings()
+    embedder = load_embedder(settings.embedder, settings.llm_threads)
+    store = Store(settings, embedder_name=settings.embedder)
+    return Assistant(settings, embedder, store)

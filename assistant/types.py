@@ -1,0 +1,93 @@
+"""Typed values that cross module boundaries: passages, answers, stream events.
+
+The JSON shapes produced here are quellen's public contract (see docs/api.md):
+``retrieve --json`` prints a list of :meth:`Passage.to_json` and ``ask --json`` prints
+:meth:`Answer.to_json`.  Change them only by adding keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Language = Literal["de", "en"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of a source document, located by character offsets into the source text.
+
+    ``text == source_text[start:end]`` always holds: citations depend on it.
+    """
+
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+    language: str = ""
+    chunk_id: str = ""
+
+    def to_json(self, n: int) -> dict[str, object]:
+        return {
+            "n": n,
+            "source": self.source,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage the answer refers to with the inline marker ``[n]``."""
+
+    n: int
+    passage: Passage
+
+    def to_json(self) -> dict[str, object]:
+        return self.passage.to_json(self.n)
+
+
+@dataclass
+class Answer:
+    """What the assistant says to one question, with the passages it rests on."""
+
+    answer: str
+    language: Language
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    #: passages retrieved (cited or not); shown as "closest passages" on a refusal
+    passages: list[Passage] = field(default_factory=list)
+    backend: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """The public ``ask --json`` shape."""
+        return {
+            "answer": self.answer,
+            "language": self.language,
+            "citations": [c.to_json() for c in self.citations],
+        }
+
+    def to_debug_json(self) -> dict[str, object]:
+        """Everything, for eval details and logs."""
+        data = self.to_json()
+        data.update(
+            refused=self.refused,
+            backend=self.backend,
+            timings=self.timings,
+            passages=[asdict(p) for p in self.passages],
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of answer text as it is generated (streaming)."""
+
+    text: str
+
+
+StreamEvent = Token | Answer

@@ -1,0 +1,128 @@
+"""Ingest a folder: load, split, embed, write to Chroma — only what changed.
+
+Each document is identified by its source name and a content hash.  An unchanged
+document costs no embedding work; a changed one has its chunks replaced; a document
+that disappeared from the folder has its chunks removed.  A document's chunks are
+written before its source record, so an interrupted run leaves at most a document
+without a source record, which the next run sees as new and writes again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.config import Settings
+from assistant.store import SourceRecord, Store
+from ingest.loader import Skipped, load_documents, source_name
+from ingest.splitter import split_documents
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
+        )
+        for item in self.skipped:
+            text += f"\n  skipped {item.path}: {item.reason}"
+        return text
+
+
+def ingest_path(
+    settings: Settings,
+    store: Store,
+    embedder: BaseEmbedding,
+    path: Path | None = None,
+    rebuild: bool = False,
+    remove_missing: bool = True,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with the documents below ``path`` (default: the corpus folder).
+
+    ``remove_missing`` drops indexed documents that are no longer below ``path``; it only
+    applies when ``path`` is the corpus folder, so ingesting one extra file never
+    removes the rest.
+    """
+    started = time.perf_counter()
+    root = settings.corpus_dir
+    path = path or root
+    if rebuild:
+        store.reset()
+    documents, skipped = load_documents(path, root=root if _is_below(path, root) else None)
+    report = IngestReport(skipped=skipped)
+    known = store.source_hashes()
+
+    todo = []
+    for document in documents:
+        source = document.metadata["source"]
+        if known.get(source) == document.metadata["content_hash"]:
+            report.unchanged.append(source)
+        else:
+            (report.updated if source in known else report.added).append(source)
+            todo.append(document)
+
+    if remove_missing and path.resolve() == root.resolve():
+        present = {d.metadata["source"] for d in documents} | {source_name(s.path, root) for s in skipped}
+        for source in sorted(set(known) - present):
+            store.delete_source(source)
+            report.removed.append(source)
+
+    for done, document in enumerate(todo, start=1):
+        source = document.metadata["source"]
+        chunks = split_documents([document], settings.chunk_size, settings.chunk_overlap)
+        if progress:
+            progress(source, done, len(todo))
+        if not chunks:
+            report.skipped.append(Skipped(Path(source), "no text to index"))
+            continue
+        vectors = embedder.get_text_embedding_batch([c.get_content() for c in chunks])
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            chunk.embedding = vector
+        store.chunks.delete(where={"source": source})
+        store.vector_store.add(chunks)
+        store.put_source(
+            SourceRecord(
+                source=source,
+                text=document.text,
+                language=document.metadata["language"],
+                content_hash=document.metadata["content_hash"],
+                chunks=len(chunks),
+                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+            embedding=vectors[0],
+        )
+        report.chunks_embedded += len(chunks)
+    report.seconds = time.perf_counter() - started
+    log.info("ingest: %s", report.summary())
+    return report
+
+
+def _is_below(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False

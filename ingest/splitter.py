@@ -1,0 +1,73 @@
+"""Split documents into sentence-aware chunks that know where they sit in the source.
+
+llama-index's ``SentenceSplitter`` does the splitting (paragraphs, then sentences, then
+words) with overlap.  It is given a character "tokenizer" so that ``chunk_size`` is in
+characters, whatever the embedder: no tiktoken download, and the same chunks for every
+model.  llama-index records each chunk's character offsets in its document; they are
+checked here because a citation whose offsets are wrong is worse than none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from llama_index.core import Document
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import TextNode
+
+from assistant.language import detect_language
+
+log = logging.getLogger(__name__)
+
+
+def _characters(text: str) -> list[str]:
+    return list(text)
+
+
+def make_splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
+    return SentenceSplitter(
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        tokenizer=_characters,
+        paragraph_separator="\n\n",
+        include_metadata=True,
+        include_prev_next_rel=False,
+    )
+
+
+def _locate(node: TextNode, text: str, search_from: int) -> tuple[int, int]:
+    """Offsets of ``node`` in ``text``; recomputed if llama-index's are missing or wrong."""
+    content = node.get_content()
+    start, end = node.start_char_idx, node.end_char_idx
+    if start is not None and end is not None and text[start:end] == content:
+        return start, end
+    found = text.find(content, search_from)
+    if found < 0:
+        found = text.find(content)
+    if found < 0:
+        raise ValueError(f"chunk not found in its source {node.metadata.get('source')!r}")
+    return found, found + len(content)
+
+
+def split_documents(documents: Sequence[Document], chunk_size: int, chunk_overlap: int) -> list[TextNode]:
+    """Chunks of all ``documents``; each chunk's metadata has source, language, start and end."""
+    splitter = make_splitter(chunk_size, chunk_overlap)
+    chunks: list[TextNode] = []
+    for document in documents:
+        search_from = 0
+        for index, node in enumerate(splitter.get_nodes_from_documents([document])):
+            if not isinstance(node, TextNode) or not node.get_content().strip():
+                continue
+            start, end = _locate(node, document.text, search_from)
+            search_from = start + 1
+            node.start_char_idx, node.end_char_idx = start, end
+            node.id_ = f"{document.doc_id}#{index}"
+            node.metadata.update(
+                chunk_index=index,
+                start=start,
+                end=end,
+                language=detect_language(node.get_content(), default=document.metadata.get("language", "en")),
+            )
+            chunks.append(node)
+    return chunks

@@ -1,0 +1,92 @@
+"""Answers with citations: extractive, local LLM, OpenAI-compatible endpoint, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.pipeline import Assistant, build_assistant
+from assistant.prompts import REFUSAL
+from assistant.types import Answer, Token
+from tests.openai_stub import OpenAIStub
+
+OFF_TOPIC_DE = "Wie hoch ist der Eiffelturm?"
+OFF_TOPIC_EN = "What is the recipe for apple pie?"
+
+
+def _check_citations(assistant: Assistant, answer: Answer) -> None:
+    for citation in answer.citations:
+        p = citation.passage
+        assert assistant.source_text(p.source)[p.start : p.end] == p.text
+        assert f"[{citation.n}]" in answer.answer
+
+
+def test_extractive_answer_quotes_the_heilbronn_passage(assistant: Assistant) -> None:
+    answer = assistant.ask("Wo findet der zweite Metropolkongress statt?")
+    assert not answer.refused and answer.language == "de"
+    assert "Heilbronn" in answer.answer
+    assert any("Heilbronn" in c.passage.text for c in answer.citations)
+    _check_citations(assistant, answer)
+
+
+@pytest.mark.parametrize(("question", "language"), [(OFF_TOPIC_DE, "de"), (OFF_TOPIC_EN, "en")])
+def test_off_topic_questions_are_refused_in_their_language(assistant: Assistant, question: str, language: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.language == language
+    assert answer.answer == REFUSAL[language]
+    assert answer.citations == [] and answer.passages, "a refusal still shows the closest passages"
+
+
+def test_stream_yields_tokens_then_one_answer(assistant: Assistant) -> None:
+    events = list(assistant.ask_stream("Who is on the METREX Managing Committee?"))
+    assert isinstance(events[-1], Answer) and all(isinstance(e, Token) for e in events[:-1])
+    assert "".join(e.text for e in events[:-1]).strip()
+
+
+def test_openai_compatible_backend(settings: Settings, assistant: Assistant) -> None:
+    reply = "Der zweite Metropolkongress findet in Heilbronn statt [1]. Erfunden [9]."
+    with OpenAIStub(reply) as stub:
+        remote = build_assistant(
+            settings.model_copy(
+                update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
+            )
+        )
+        events = list(remote.ask_stream("Wo findet der zweite Metropolkongress statt?"))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and not answer.refused
+    assert sum(isinstance(e, Token) for e in events) > 3, "tokens are streamed"
+    assert "[9]" not in answer.answer, "markers to passages that do not exist are dropped"
+    assert [c.n for c in answer.citations] == [1]
+    _check_citations(remote, answer)
+    request = stub.requests[-1]
+    assert request["model"] == "stub-model" and request["stream"] is True
+    assert request["messages"][0]["role"] == "system" and REFUSAL["de"] in request["messages"][0]["content"]
+    assert "[1]" in request["messages"][1]["content"] and "Frage:" in request["messages"][1]["content"]
+
+
+def test_openai_backend_refusal_is_recognised(settings: Settings) -> None:
+    with OpenAIStub(REFUSAL["en"]) as stub:
+        remote = build_assistant(
+            settings.model_copy(
+                update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
+            )
+        )
+        answer = remote.ask("Who founded the European Innovation Policy group?")
+    assert answer.refused and answer.citations == []
+
+
+@pytest.mark.llm
+def test_local_llm_answers_german_question_with_heilbronn_citation(llm_assistant: Assistant) -> None:
+    answer = llm_assistant.ask("Wo findet der zweite Metropolkongress statt?")
+    assert not answer.refused and answer.language == "de"
+    assert any("Heilbronn" in c.passage.text for c in answer.citations)
+    _check_citations(llm_assistant, answer)
+
+
+@pytest.mark.llm
+def test_local_llm_answers_english_question_from_emta_passage(llm_assistant: Assistant) -> None:
+    answer = llm_assistant.ask("Why is the Verband Region Stuttgart a member of EMTA?")
+    assert not answer.refused and answer.language == "en"
+    assert any("S-Bahn" in c.passage.text for c in answer.citations)
+    assert "S-Bahn" in answer.answer or "railway" in answer.answer.lower()
+    _check_citations(llm_assistant, answer)

@@ -1,0 +1,56 @@
+"""The ``quellen`` command as a user runs it: a real subprocess, JSON contract checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.pipeline import Assistant
+
+
+def _quellen(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QUELLEN_STATE_DIR": str(settings.state_dir),
+        "QUELLEN_CORPUS_DIR": str(settings.corpus_dir),
+        "QUELLEN_LLM_BACKEND": "extractive",
+        "HF_HUB_OFFLINE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_ask_json_follows_the_contract(settings: Settings, assistant: Assistant) -> None:
+    run = _quellen(settings, "ask", "Wo findet der zweite Metropolkongress statt?", "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert set(data) == {"answer", "language", "citations"} and data["language"] == "de"
+    assert data["citations"], "an answer cites its passages"
+    for citation in data["citations"]:
+        assert set(citation) == {"n", "source", "text", "start", "end", "score"}
+        source = (Path(settings.corpus_dir) / citation["source"]).read_text(encoding="utf-8")
+        assert source[citation["start"] : citation["end"]] == citation["text"]
+    assert any("Heilbronn" in c["text"] for c in data["citations"])
+
+
+def test_retrieve_json_lists_passages(settings: Settings, assistant: Assistant) -> None:
+    run = _quellen(settings, "retrieve", "Why is the Verband Region Stuttgart a member of EMTA?", "-k", "3", "--json")
+    assert run.returncode == 0, run.stderr
+    passages = json.loads(run.stdout)
+    assert [p["n"] for p in passages] == [1, 2, 3]
+    assert any("S-Bahn" in p["text"] for p in passages)
+
+
+def test_empty_question_is_a_clear_error(settings: Settings, assistant: Assistant) -> None:
+    run = _quellen(settings, "ask", "   ")
+    assert run.returncode == 2 and "question is empty" in run.stderr
+
+
+def test_eval_says_it_is_not_built_yet(settings: Settings) -> None:
+    run = _quellen(settings, "eval")
+    assert run.returncode == 2 and "not built yet" in run.stderr

@@ -1,0 +1,50 @@
+"""Retrieval with the default multilingual embedder, same-language and cross-lingual."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import Assistant, InvalidQuestionError
+
+HEILBRONN = "zweite Metropolkongress in Heilbronn"
+S_BAHN = "S-Bahn suburban railway system"
+
+
+def _rank(assistant: Assistant, question: str, needle: str, k: int = 5) -> int | None:
+    for rank, passage in enumerate(assistant.retrieve(question, k), start=1):
+        if needle in passage.text:
+            return rank
+    return None
+
+
+def test_german_question_finds_german_passage(assistant: Assistant) -> None:
+    rank = _rank(assistant, "Wo findet der zweite Metropolkongress statt?", HEILBRONN)
+    assert rank is not None and rank <= 3
+
+
+def test_english_question_finds_german_passage(assistant: Assistant) -> None:
+    rank = _rank(assistant, "Where does the second Metropolitan Congress take place?", HEILBRONN)
+    assert rank is not None and rank <= 5
+
+
+def test_german_question_finds_english_passage(assistant: Assistant) -> None:
+    rank = _rank(assistant, "Warum ist der Verband Region Stuttgart Mitglied bei EMTA?", S_BAHN)
+    assert rank is not None and rank <= 5
+
+
+def test_passages_point_into_their_sources(assistant: Assistant) -> None:
+    for passage in assistant.retrieve("Metropolregion Stuttgart Netzwerke", 8):
+        source = assistant.source_text(passage.source)
+        assert source is not None and source[passage.start : passage.end] == passage.text
+
+
+def test_scores_are_sorted_cosines(assistant: Assistant) -> None:
+    scores = [p.score for p in assistant.retrieve("METREX Managing Committee", 5)]
+    assert scores == sorted(scores, reverse=True)
+    assert all(-1.0 <= s <= 1.0 for s in scores)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01", "x" * 10_000])
+def test_bad_questions_get_a_clear_error(assistant: Assistant, question: str) -> None:
+    with pytest.raises(InvalidQuestionError):
+        assistant.retrieve(question)

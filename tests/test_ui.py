@@ -1,0 +1,43 @@
+"""The Gradio app starts on 127.0.0.1 and answers through gradio_client."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from gradio_client import Client
+
+from assistant.pipeline import Assistant
+from ui.app import launch
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def running_app(assistant: Assistant) -> Iterator[str]:
+    assistant.settings.port = _free_port()
+    demo = launch(assistant, prevent_thread_lock=True)
+    try:
+        yield f"http://127.0.0.1:{assistant.settings.port}/"
+    finally:
+        demo.close()
+
+
+def test_chat_answers_with_numbered_sources(running_app: str) -> None:
+    client = Client(running_app, verbose=False)
+    history, cleared = client.predict("Wo findet der zweite Metropolkongress statt?", [], api_name="/chat")
+    assert cleared == ""
+    answer = history[-1]
+    assert answer["role"] == "assistant"
+    text = answer["content"] if isinstance(answer["content"], str) else str(answer["content"])
+    assert "Heilbronn" in text and "**Quellen**" in text and "[1]" in text
+
+
+def test_status_line_names_models_and_chunks(assistant: Assistant) -> None:
+    line = assistant.status().line()
+    assert "use-multilingual" in line and f"{assistant.store.count()} chunks" in line
