@@ -12,7 +12,6 @@ Both refuse, in the question's language, when retrieval found nothing relevant.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Protocol
@@ -24,9 +23,8 @@ from llama_index.core.llms import LLM
 
 from assistant.citations import attach_citations
 from assistant.prompts import EXTRACTIVE_INTRO, REFUSAL, SYSTEM, user_prompt
+from assistant.sentences import sentences
 from assistant.types import Answer, Citation, Language, Passage, StreamEvent, Token
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 class Answerer(Protocol):
@@ -77,8 +75,9 @@ class LlmAnswerer:
         yield answer
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if len(s.strip()) > 20]
+def quotable_sentences(text: str) -> list[str]:
+    """Sentences worth quoting: at least five words (headings and contact lines are not answers)."""
+    return [s for s in sentences(text) if len(s.split()) >= 5]
 
 
 class ExtractiveAnswerer:
@@ -93,7 +92,7 @@ class ExtractiveAnswerer:
 
     def stream(self, question: str, language: Language, passages: Sequence[Passage]) -> Iterator[StreamEvent]:
         started = time.perf_counter()
-        candidates = [(n, s) for n, p in enumerate(passages, start=1) for s in split_sentences(p.text)]
+        candidates = [(n, s) for n, p in enumerate(passages, start=1) for s in quotable_sentences(p.text)]
         if not candidates:
             yield refusal(language, passages, self.name)
             return

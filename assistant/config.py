@@ -42,14 +42,16 @@ class Settings(BaseSettings):
 
     # --- documents and vector store ---
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder whose documents are ingested.")
-    state_dir: Path = Field(default_factory=_default_state_dir, description="Run-time state: Chroma, models.")
+    state_dir: Path = Field(
+        default_factory=_default_state_dir, description="Run-time state (the embedded Chroma database)."
+    )
     chroma_url: str | None = Field(None, description="http://HOST:PORT of a Chroma server; unset = embedded.")
     collection: str = Field("quellen", description="Chroma collection name.")
 
     # --- embeddings and splitting ---
     embedder: str = Field(
         "use-multilingual",
-        description="use-multilingual | e5-small-nano | a sentence-transformers folder or hub id.",
+        description="use-multilingual, e5-small-nano, or a sentence-transformers folder or hub id.",
     )
     chunk_size: int = Field(300, ge=50, description="Target chunk length in characters.")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between neighbouring chunks in characters.")
@@ -63,7 +65,7 @@ class Settings(BaseSettings):
     )
 
     # --- answering ---
-    llm_backend: LlmBackend = Field("local", description="local (llama.cpp) | openai (compatible API) | extractive")
+    llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")
     llm_threads: int = Field(2, ge=1, description="CPU threads for the local LLM and embedder.")
     llm_context: int = Field(4096, ge=512, description="Context window of the local LLM in tokens.")

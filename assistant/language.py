@@ -1,9 +1,9 @@
 """Which language (German or English) a question or a passage is written in.
 
 lingua carries its models in the package (works offline) but is unreliable on one or
-two words, so very short inputs are decided by German function words and umlauts
-before lingua is asked.  quellen only ever answers in German or English; anything
-else is treated as English.
+two words, so short inputs (questions) are decided by function words of each language
+when those point clearly one way, and only otherwise by lingua.  quellen only ever
+answers in German or English; anything else is treated as English.
 """
 
 from __future__ import annotations
@@ -14,84 +14,19 @@ from functools import lru_cache
 from assistant.types import Language
 
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+# Function words that occur in one language only (names like "Verband Region Stuttgart"
+# in an English question must not make it German).
 _GERMAN_HINTS = frozenset(
-    [
-        "der",
-        "die",
-        "das",
-        "und",
-        "ist",
-        "nicht",
-        "wer",
-        "wie",
-        "was",
-        "wo",
-        "wann",
-        "warum",
-        "welche",
-        "welcher",
-        "welches",
-        "wieso",
-        "weshalb",
-        "ein",
-        "eine",
-        "einen",
-        "dem",
-        "den",
-        "des",
-        "mit",
-        "für",
-        "von",
-        "zu",
-        "auf",
-        "im",
-        "in",
-        "sind",
-        "hat",
-        "haben",
-        "wird",
-        "werden",
-        "gibt",
-        "es",
-        "und",
-        "noch",
-        "auch",
-        "findet",
-        "statt",
-    ]
+    """der die das und ist nicht wer wie was wo wann warum welche welcher welches wieso weshalb
+    ein eine einen dem den des mit für von zu auf im sind hat haben wird werden gibt es noch
+    auch findet statt seit wurde wurden bei über nach sich sie""".split()
 )
 _ENGLISH_HINTS = frozenset(
-    [
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "who",
-        "what",
-        "where",
-        "when",
-        "why",
-        "which",
-        "how",
-        "does",
-        "do",
-        "did",
-        "of",
-        "and",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "a",
-        "an",
-        "it",
-        "its",
-        "their",
-        "there",
-    ]
+    """the is are was were who what where when why which how does do did of and to on for
+    with it its their there has have been from by about since that this""".split()
 )
+#: Up to this many words, function words decide when they clearly point one way.
+_SHORT_TEXT_WORDS = 25
 
 
 @lru_cache(maxsize=1)
@@ -107,7 +42,7 @@ def detect_language(text: str, default: Language = "en") -> Language:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return default
-    if len(words) <= 3:
+    if len(words) <= _SHORT_TEXT_WORDS:
         german = sum(w in _GERMAN_HINTS for w in words) + sum(any(c in w for c in "äöüß") for w in words)
         english = sum(w in _ENGLISH_HINTS for w in words)
         if german != english:

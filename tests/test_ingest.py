@@ -95,3 +95,9 @@ def test_a_collection_refuses_a_second_embedder(tmp_path: Path) -> None:
     use.ingest(CORPUS / "europaeische-metropolregion-stuttgart.txt")
     with pytest.raises(EmbedderMismatchError, match="use-multilingual"):
         build_assistant(Settings(corpus_dir=CORPUS, state_dir=state, embedder="e5-small-nano"))
+
+
+def test_every_setting_is_documented() -> None:
+    documented = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = [name for name in Settings.model_fields if f"`QUELLEN_{name.upper()}`" not in documented]
+    assert not missing, f"document these settings in docs/configuration.md: {missing}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.pipeline import Assistant, InvalidQuestionError
@@ -48,3 +50,19 @@ def test_scores_are_sorted_cosines(assistant: Assistant) -> None:
 def test_bad_questions_get_a_clear_error(assistant: Assistant, question: str) -> None:
     with pytest.raises(InvalidQuestionError):
         assistant.retrieve(question)
+
+
+def test_sentence_transformers_model_folder_works_offline(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Any local sentence-transformers folder (here the packaged all-MiniLM-L6-v2) is an embedder."""
+    from assistant.config import Settings
+    from assistant.embeddings import packaged_minilm_path
+    from assistant.pipeline import build_assistant
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    local = build_assistant(
+        Settings(corpus_dir=corpus, state_dir=tmp_path, embedder=packaged_minilm_path(), llm_backend="extractive")
+    )
+    local.ingest(corpus / "european-networks-stuttgart-region.txt")
+    top = local.retrieve("How many members does the European Innovation Policy LinkedIn group have?", 3)
+    assert any("5,700 members" in p.text for p in top)
+    assert local.status().embedder.endswith("model")
