@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         "use-multilingual",
         description="use-multilingual, e5-small-nano, or a sentence-transformers folder or hub id.",
     )
+    embed_threads: int = Field(
+        1,
+        ge=1,
+        description="CPU threads of the embedder; 1 because with 2 it slows down badly while the LLM generates.",
+    )
     chunk_size: int = Field(300, ge=50, description="Target chunk length in characters.")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between neighbouring chunks in characters.")
 
@@ -67,7 +72,7 @@ class Settings(BaseSettings):
     # --- answering ---
     llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")
-    llm_threads: int = Field(2, ge=1, description="CPU threads for the local LLM and embedder.")
+    llm_threads: int = Field(2, ge=1, description="CPU threads of the local LLM.")
     llm_context: int = Field(4096, ge=512, description="Context window of the local LLM in tokens.")
     max_answer_tokens: int = Field(384, ge=16, description="Upper bound on generated answer length.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)

@@ -148,6 +148,6 @@ class Assistant:
 def build_assistant(settings: Settings | None = None) -> Assistant:
     """Build the pipeline from ``settings`` (default: file, environment and defaults)."""
     settings = settings or Settings()
-    embedder = load_embedder(settings.embedder, settings.llm_threads)
+    embedder = load_embedder(settings.embedder, settings.embed_threads)
     store = Store(settings, embedder_name=settings.embedder)
     return Assistant(settings, embedder, store)
