@@ -110,8 +110,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    sys.stderr.write("quellen eval is not built yet (issue 3).\n")
-    return 2
+    from eval.cli import run
+
+    return run(args, _settings(args))
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -160,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", parents=[common], help="list the indexed documents")
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("eval", parents=[common], help="run the evaluation (not built yet)")
+    p = sub.add_parser("eval", parents=[common], help="evaluate retrieval, answers and citations")
+    from eval.cli import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -51,6 +51,11 @@ def test_empty_question_is_a_clear_error(settings: Settings, assistant: Assistan
     assert run.returncode == 2 and "question is empty" in run.stderr
 
 
-def test_eval_says_it_is_not_built_yet(settings: Settings) -> None:
-    run = _quellen(settings, "eval")
-    assert run.returncode == 2 and "not built yet" in run.stderr
+def test_eval_xquad_without_data_is_a_clear_error(settings: Settings) -> None:
+    run = _quellen(settings, "eval", "--suite", "xquad")
+    assert run.returncode == 2 and "--data" in run.stderr
+
+
+def test_eval_compare_of_missing_runs_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
+    run = _quellen(settings, "eval", "--compare", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert run.returncode == 2 and "results.json" in run.stderr

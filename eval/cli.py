@@ -1,0 +1,109 @@
+"""``quellen eval``: run a suite, print a compact table, save the report; or compare two runs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.config import Settings
+from eval.questions import DEFAULT_SET
+from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
+from eval.runner import EvalResult, evaluate
+from eval.suites import corpus_cases, xquad_cases, xquad_documents
+
+log = logging.getLogger(__name__)
+SYSTEMS = ("bm25", "llamaindex-quickstart", "quellen")
+#: XQuAD has 1,224 questions; answering all with the local LLM would take hours here.
+XQUAD_DEFAULT_ANSWERS = 100
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suite", choices=["corpus", "xquad"], default="corpus")
+    parser.add_argument("--data", type=Path, help="XQuAD folder (xquad*.de.json, xquad*.en.json)")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_SET, help="question set (corpus suite)")
+    parser.add_argument("--limit", type=int, help="only the first N cases (quick runs)")
+    parser.add_argument(
+        "--answers", type=int, default=None, help="answer N cases spread over the set (default: all; xquad: 100)"
+    )
+    parser.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="folder for reports")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="diff two saved runs")
+
+
+def print_summary(result: EvalResult, console: Console) -> None:
+    for key in ("hit@5", "mrr"):
+        header, rows = retrieval_table(result.summary, key)
+        table = Table(title=f"{result.suite}: retrieval {key}")
+        for column in header:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    answers = result.summary.get("answers")
+    if answers:
+        table = Table(title=f"answers ({result.config.get('answer_backend')})")
+        for column in ("group", "n", "key facts", "cit. prec.", "cit. rec.", "refusal P/R", "total p50 s"):
+            table.add_column(column)
+        for group, v in answers.items():
+            table.add_row(
+                group,
+                str(v["n"]),
+                f"{v['key_facts']:.2f}",
+                f"{v['citation_precision']:.2f}",
+                f"{v['citation_recall']:.2f}",
+                f"{v['refusal_precision']:.2f}/{v['refusal_recall']:.2f}",
+                f"{v['total_p50_s']:.1f}",
+            )
+        console.print(table)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    console = Console(stderr=False)
+    if args.compare:
+        sys.stdout.write(compare(*args.compare))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="quellen-eval-") as tmp:
+        if args.suite == "xquad":
+            if not args.data:
+                raise ValueError("--suite xquad needs --data DIR (e.g. ../shared/data/xquad)")
+            corpus_dir = Path(tmp) / "xquad"
+            xquad_documents(args.data, corpus_dir)
+            cases = xquad_cases(args.data)
+        else:
+            corpus_dir = settings.corpus_dir
+            cases = corpus_cases(args.questions, corpus_dir)
+        if args.limit:
+            cases = cases[: args.limit]
+        answer_limit = args.answers
+        if answer_limit is None and args.suite == "xquad":
+            answer_limit = XQUAD_DEFAULT_ANSWERS
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+        ) as bar:
+            task = bar.add_task("indexing", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            result = evaluate(
+                args.suite,
+                cases,
+                settings,
+                corpus_dir,
+                systems=args.systems,
+                answers=not args.no_answers,
+                answer_limit=answer_limit,
+                progress=progress,
+            )
+    print_summary(result, console)
+    folder = write_report(result, args.out)
+    console.print(f"report: {folder / 'report.md'}")
+    return 0

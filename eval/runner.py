@@ -1,0 +1,222 @@
+"""Run an evaluation: retrieval for every system, answers for quellen, summary per group.
+
+The index is built with the normal ingest code (``Assistant.ingest``) into a collection
+of its own, so an evaluation never touches the user's index and measures exactly the
+code users run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.pipeline import Assistant, build_assistant
+from assistant.types import Passage
+from eval import metrics
+from eval.questions import Gold
+from eval.suites import Case
+from eval.systems import Bm25System, QuellenSystem, QuickstartSystem, RetrievalSystem
+from ingest.loader import load_documents
+
+log = logging.getLogger(__name__)
+
+K_VALUES = (1, 5, 10)
+RETRIEVAL_DEPTH = 10
+
+Progress = Callable[[str, int, int], None]
+
+
+def is_relevant(passage: Passage, gold: Gold) -> bool:
+    """A passage supports a gold span when it is from the same source and holds most of the quote.
+
+    Gold without a quote (XQuAD paragraphs) means the whole document.
+    """
+    if passage.source != gold.source:
+        return False
+    if not gold.quote or gold.start < 0:
+        return True
+    return metrics.spans_overlap(passage.start, passage.end, gold.start, gold.end, min_chars=(len(gold.quote) + 1) // 2)
+
+
+def relevance(passages: Sequence[Passage], golds: Sequence[Gold]) -> list[bool]:
+    return [any(is_relevant(p, g) for g in golds) for p in passages]
+
+
+@dataclass
+class EvalResult:
+    suite: str
+    config: dict[str, Any]
+    retrieval_rows: list[dict[str, Any]] = field(default_factory=list)
+    answer_rows: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def build_systems(assistant: Assistant, corpus_dir: Path, names: Sequence[str]) -> list[RetrievalSystem]:
+    systems: list[RetrievalSystem] = []
+    documents, _ = load_documents(corpus_dir) if set(names) - {"quellen"} else ([], [])
+    for name in names:
+        if name == "quellen":
+            systems.append(QuellenSystem(assistant))
+        elif name == "bm25":
+            systems.append(Bm25System(documents, assistant.settings.chunk_size, assistant.settings.chunk_overlap))
+        elif name == "llamaindex-quickstart":
+            systems.append(QuickstartSystem(documents, assistant.embedder))
+        else:
+            raise ValueError(f"unknown retrieval system {name!r}")
+    return systems
+
+
+def evaluate(
+    suite: str,
+    cases: Sequence[Case],
+    settings: Settings,
+    corpus_dir: Path,
+    systems: Sequence[str] = ("bm25", "llamaindex-quickstart", "quellen"),
+    answers: bool = True,
+    answer_limit: int | None = None,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Index ``corpus_dir`` into the eval collection, then run every case through every system."""
+    eval_settings = settings.model_copy(update={"corpus_dir": corpus_dir, "collection": f"eval_{suite}"})
+    assistant = build_assistant(eval_settings)
+    report = assistant.ingest()
+    log.info("eval index: %s", report.summary())
+    built = build_systems(assistant, corpus_dir, systems)
+    result = EvalResult(
+        suite=suite,
+        config={
+            "embedder": settings.embedder,
+            "chunk_size": settings.chunk_size,
+            "chunk_overlap": settings.chunk_overlap,
+            "top_k": settings.top_k,
+            "answer_backend": assistant.answerer_name if answers else None,
+            "relevance_threshold": settings.relevance_threshold,
+            "systems": list(systems),
+            "cases": len(cases),
+            "chunks": assistant.store.count(),
+        },
+    )
+    total = len(cases) * len(built)
+    done = 0
+    for system in built:
+        for case in cases:
+            started = time.perf_counter()
+            passages = system.retrieve(case.question, RETRIEVAL_DEPTH)
+            seconds = time.perf_counter() - started
+            for group, golds in case.targets.items():
+                if not golds:
+                    continue
+                rel = relevance(passages, golds)
+                row: dict[str, Any] = {"system": system.name, "id": case.id, "group": group, "seconds": seconds}
+                # passage length matters: a system returning whole documents "hits" trivially
+                row["chars"] = metrics.mean(len(p.text) for p in passages[: settings.top_k])
+                for k in K_VALUES:
+                    row[f"hit@{k}"] = metrics.hit_at_k(rel, k)
+                row["mrr"] = metrics.reciprocal_rank(rel)
+                row["ndcg@10"] = metrics.ndcg_at_k(rel, 10, len(golds))
+                row["ranks"] = [i for i, r in enumerate(rel, start=1) if r]
+                result.retrieval_rows.append(row)
+            done += 1
+            if progress:
+                progress(f"retrieval {system.name}", done, total)
+    if answers:
+        answer_cases = spread(cases, answer_limit)
+        for index, case in enumerate(answer_cases, start=1):
+            result.answer_rows.append(_answer_row(assistant, case))
+            if progress:
+                progress("answers", index, len(answer_cases))
+    result.summary = summarise(result)
+    return result
+
+
+def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:
+    """``limit`` cases spread evenly over ``cases`` (all of them without a limit)."""
+    if not limit or limit >= len(cases):
+        return list(cases)
+    step = len(cases) / limit
+    return [cases[int(i * step)] for i in range(limit)]
+
+
+def _answer_row(assistant: Assistant, case: Case) -> dict[str, Any]:
+    answer = assistant.ask(case.question)
+    golds = [g for gs in case.targets.values() for g in gs]
+    cited = [c.passage for c in answer.citations]
+    supported = [any(is_relevant(p, g) for g in golds) for p in cited]
+    covered = [any(is_relevant(p, g) for p in cited) for g in golds]
+    return {
+        "id": case.id,
+        "group": case.group,
+        "language": case.language,
+        "question": case.question,
+        "answerable": case.answerable,
+        "answer": answer.answer,
+        "answer_language": answer.language,
+        "refused": answer.refused,
+        "key_facts": metrics.key_fact_score(case.key_facts, answer.answer) if case.answerable else None,
+        "citation_precision": (sum(supported) / len(supported)) if supported else None,
+        "citation_recall": (sum(covered) / len(covered)) if golds and not answer.refused else None,
+        "citations": [c.to_json() for c in answer.citations],
+        "retrieval_s": answer.timings.get("retrieval", 0.0),
+        "first_token_s": answer.timings.get("first_token", answer.timings.get("total", 0.0)),
+        "total_s": answer.timings.get("total", 0.0),
+    }
+
+
+def summarise(result: EvalResult) -> dict[str, Any]:
+    """Means per system and group for retrieval; per group and overall for answers."""
+    retrieval: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in result.retrieval_rows:
+        grouped[(row["system"], row["group"])].append(row)
+        if "→" not in row["group"]:  # XQuAD groups judge the same questions three ways: no total
+            grouped[(row["system"], "all")].append(row)
+    for (system, group), rows in sorted(grouped.items()):
+        retrieval[system][group] = {
+            key: metrics.mean(r[key] for r in rows) for key in ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10")
+        }
+        retrieval[system][group]["n"] = len(rows)
+        retrieval[system][group]["mean_chars"] = metrics.mean(r["chars"] for r in rows)
+        retrieval[system][group]["p50_ms"] = 1000 * metrics.percentile([r["seconds"] for r in rows], 50)
+    summary: dict[str, Any] = {"retrieval": retrieval}
+    if result.answer_rows:
+        summary["answers"] = _answer_summary(result.answer_rows)
+    return summary
+
+
+def _answer_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def block(selected: Sequence[dict[str, Any]]) -> dict[str, float]:
+        answerable = [r for r in selected if r["answerable"]]
+        precision, recall = metrics.precision_recall(
+            [r["refused"] for r in selected], [not r["answerable"] for r in selected]
+        )
+        return {
+            "n": len(selected),
+            "key_facts": metrics.mean(r["key_facts"] for r in answerable),
+            "answered_in_question_language": metrics.mean(
+                float(r["answer_language"] == r["language"]) for r in selected
+            ),
+            "citation_precision": metrics.mean(
+                r["citation_precision"] for r in answerable if r["citation_precision"] is not None
+            ),
+            "citation_recall": metrics.mean(
+                r["citation_recall"] for r in answerable if r["citation_recall"] is not None
+            ),
+            "refusal_precision": precision,
+            "refusal_recall": recall,
+            "first_token_p50_s": metrics.percentile([r["first_token_s"] for r in selected], 50),
+            "total_p50_s": metrics.percentile([r["total_s"] for r in selected], 50),
+            "total_p95_s": metrics.percentile([r["total_s"] for r in selected], 95),
+        }
+
+    by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_group[row["group"]].append(row)
+    summary = {group: block(selected) for group, selected in sorted(by_group.items())}
+    summary["all"] = block(rows)
+    return summary

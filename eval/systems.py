@@ -1,0 +1,80 @@
+"""The retrieval pipelines compared side by side in one evaluation run.
+
+* ``quellen``: the product's own pipeline, built by ``build_assistant`` (what users get);
+* ``bm25``: llama-index's ``BM25Retriever`` (bm25s, default English stemming) over the
+  same chunks as quellen: the lexical baseline;
+* ``llamaindex-quickstart``: ``VectorStoreIndex.from_documents`` with llama-index's
+  default splitter (1,024 tokens, 20 overlap) and the same embedder, in memory: what
+  the five-line tutorial gives.
+
+All return :class:`~assistant.types.Passage` objects with offsets into the source, so
+one relevance rule judges them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from llama_index.core import Document, VectorStoreIndex
+from llama_index.core.schema import NodeWithScore
+
+from assistant.pipeline import Assistant
+from assistant.types import Passage
+from ingest.splitter import split_documents
+
+
+class RetrievalSystem(Protocol):
+    name: str
+
+    def retrieve(self, question: str, k: int) -> list[Passage]: ...
+
+
+def _passage(hit: NodeWithScore) -> Passage:
+    node = hit.node
+    meta = node.metadata
+    start = meta.get("start", node.start_char_idx)  # type: ignore[attr-defined]
+    end = meta.get("end", node.end_char_idx)  # type: ignore[attr-defined]
+    return Passage(
+        source=str(meta["source"]),
+        text=node.get_content(),
+        start=int(start if start is not None else -1),
+        end=int(end if end is not None else -1),
+        score=float(hit.score or 0.0),
+        language=str(meta.get("language", "")),
+        chunk_id=node.node_id,
+    )
+
+
+class QuellenSystem:
+    name = "quellen"
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def retrieve(self, question: str, k: int) -> list[Passage]:
+        return self.assistant.retrieve(question, k)
+
+
+class Bm25System:
+    name = "bm25"
+
+    def __init__(self, documents: Sequence[Document], chunk_size: int, chunk_overlap: int) -> None:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        self.nodes = split_documents(documents, chunk_size, chunk_overlap)
+        self.retriever = BM25Retriever.from_defaults(nodes=self.nodes, similarity_top_k=10)
+
+    def retrieve(self, question: str, k: int) -> list[Passage]:
+        self.retriever.similarity_top_k = min(k, len(self.nodes))
+        return [_passage(hit) for hit in self.retriever.retrieve(question)]
+
+
+class QuickstartSystem:
+    name = "llamaindex-quickstart"
+
+    def __init__(self, documents: Sequence[Document], embedder: object) -> None:
+        self.index = VectorStoreIndex.from_documents(list(documents), embed_model=embedder)
+
+    def retrieve(self, question: str, k: int) -> list[Passage]:
+        return [_passage(hit) for hit in self.index.as_retriever(similarity_top_k=k).retrieve(question)]

@@ -1,0 +1,83 @@
+"""The evaluation end to end on a small subset, and the question set against the corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from eval.questions import DEFAULT_SET, QuestionSetError, load_questions
+from eval.report import compare, write_report
+from eval.runner import evaluate
+from eval.suites import corpus_cases, xquad_cases, xquad_documents
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+XQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "xquad"
+
+
+def test_question_set_matches_the_corpus() -> None:
+    items = load_questions(DEFAULT_SET, CORPUS)
+    types = [item.type for item in items]
+    assert len(items) >= 60
+    for kind, minimum in {"de-en": 10, "en-de": 10, "unanswerable": 8, "dialogue": 8, "multi-doc": 6}.items():
+        assert types.count(kind) >= minimum, kind
+    assert all(len(item.turns) == 2 for item in items if item.type == "dialogue")
+
+
+def test_a_quote_that_is_not_in_the_corpus_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps(
+            {
+                "id": "x1",
+                "type": "de-de",
+                "language": "de",
+                "turns": [
+                    {
+                        "question": "?",
+                        "answerable": True,
+                        "gold": [{"source": "europaeische-metropolregion-stuttgart.txt", "quote": "steht nicht da"}],
+                        "key_facts": [],
+                    }
+                ],
+            }
+        )
+    )
+    with pytest.raises(QuestionSetError, match="quote not found"):
+        load_questions(bad, CORPUS)
+
+
+def test_eval_subset_end_to_end(tmp_path: Path, corpus_copy: Path) -> None:
+    settings = Settings(corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive")
+    cases = corpus_cases(DEFAULT_SET, corpus_copy)[:5]
+    result = evaluate("corpus", cases, settings, corpus_copy)
+    retrieval = result.summary["retrieval"]
+    assert set(retrieval) == {"bm25", "llamaindex-quickstart", "quellen"}
+    assert retrieval["quellen"]["all"]["n"] == 5
+    assert 0.0 <= retrieval["quellen"]["all"]["mrr"] <= retrieval["quellen"]["all"]["hit@10"] <= 1.0
+    assert result.summary["answers"]["all"]["n"] == 5
+    folder = write_report(result, tmp_path / "reports")
+    assert {p.name for p in folder.iterdir()} >= {
+        "report.md",
+        "results.json",
+        "details.jsonl",
+        "retrieval_hit_at_5.png",
+    }
+    assert "| group | bm25 | llamaindex-quickstart | quellen |" in (folder / "report.md").read_text()
+    details = (folder / "details.jsonl").read_text().splitlines()
+    assert len(details) == 5 * 3 + 5
+    diff = compare(folder, folder)
+    assert "| quellen all mrr |" in diff and "+0.000" in diff
+
+
+def test_xquad_suite_reads_the_squad_layout(tmp_path: Path) -> None:
+    if not XQUAD.is_dir():
+        pytest.skip("shared/data/xquad not beside the checkout")
+    assert xquad_documents(XQUAD, tmp_path) == 240
+    cases = xquad_cases(XQUAD)
+    assert len(cases) == 2 * 612
+    german = next(c for c in cases if c.language == "de")
+    assert set(german.targets) == {"DE→DE", "DE→EN", "DE→any"}
+    assert (tmp_path / german.targets["DE→EN"][0].source).is_file()
