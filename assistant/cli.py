@@ -12,10 +12,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.types import Answer, Token
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -30,6 +33,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _ingest_if_empty(assistant: Assistant) -> None:
+    """First use on a fresh clone: index the corpus folder rather than answer from nothing."""
+    report = assistant.ensure_ingested()
+    if report is not None:
+        sys.stderr.write(f"index was empty, ingested {assistant.settings.corpus_dir}: {report.summary()}\n")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -53,6 +63,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     from assistant.pipeline import build_assistant
 
     assistant = build_assistant(_settings(args))
+    _ingest_if_empty(assistant)
     passages = assistant.retrieve(args.question, args.k)
     if args.json:
         _print_json([p.to_json(n) for n, p in enumerate(passages, start=1)])
@@ -66,6 +77,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.pipeline import build_assistant
 
     assistant = build_assistant(_settings(args))
+    _ingest_if_empty(assistant)
     answer: Answer | None = None
     for event in assistant.ask_stream(args.question):
         if isinstance(event, Token):

@@ -96,7 +96,7 @@ def plot(result: EvalResult, folder: Path) -> list[Path]:
         ax.set_ylim(0, 1)
         ax.set_ylabel(key)
         ax.set_title(f"{result.suite}: retrieval {key} per group")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(systems))
         fig.tight_layout()
         path = folder / f"retrieval_{key.replace('@', '_at_')}.png"
         fig.savefig(path, dpi=110)

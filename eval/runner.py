@@ -48,6 +48,20 @@ def relevance(passages: Sequence[Passage], golds: Sequence[Gold]) -> list[bool]:
     return [any(is_relevant(p, g) for g in golds) for p in passages]
 
 
+def novel_relevance(passages: Sequence[Passage], golds: Sequence[Gold]) -> list[bool]:
+    """Relevance where each gold span counts once: the first passage covering it gains, later ones do not.
+
+    Several chunks of one gold paragraph would otherwise push nDCG above 1.
+    """
+    covered: set[int] = set()
+    flags = []
+    for passage in passages:
+        new = {i for i, gold in enumerate(golds) if i not in covered and is_relevant(passage, gold)}
+        covered |= new
+        flags.append(bool(new))
+    return flags
+
+
 @dataclass
 class EvalResult:
     suite: str
@@ -119,7 +133,7 @@ def evaluate(
                 for k in K_VALUES:
                     row[f"hit@{k}"] = metrics.hit_at_k(rel, k)
                 row["mrr"] = metrics.reciprocal_rank(rel)
-                row["ndcg@10"] = metrics.ndcg_at_k(rel, 10, len(golds))
+                row["ndcg@10"] = metrics.ndcg_at_k(novel_relevance(passages, golds), 10, len(golds))
                 row["ranks"] = [i for i, r in enumerate(rel, start=1) if r]
                 result.retrieval_rows.append(row)
             done += 1

@@ -59,3 +59,11 @@ def test_eval_xquad_without_data_is_a_clear_error(settings: Settings) -> None:
 def test_eval_compare_of_missing_runs_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
     run = _quellen(settings, "eval", "--compare", str(tmp_path / "a"), str(tmp_path / "b"))
     assert run.returncode == 2 and "results.json" in run.stderr
+
+
+def test_first_question_on_a_fresh_clone_ingests_the_corpus(settings: Settings, tmp_path: Path) -> None:
+    fresh = settings.model_copy(update={"state_dir": tmp_path / "fresh"})
+    run = _quellen(fresh, "retrieve", "Wo findet der zweite Metropolkongress statt?", "--json")
+    assert run.returncode == 0, run.stderr
+    assert "index was empty" in run.stderr and "5 added" in run.stderr
+    assert any("Heilbronn" in p["text"] for p in json.loads(run.stdout))

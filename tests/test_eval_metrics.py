@@ -66,3 +66,13 @@ def test_relevance_needs_most_of_the_quote() -> None:
     assert not is_relevant(Passage("a.txt", "", start=0, end=119, score=0.0), gold)
     assert not is_relevant(Passage("b.txt", "", start=0, end=500, score=0.0), gold)
     assert is_relevant(Passage("de/p1.txt", "", 0, 5, 0.0), Gold("de/p1.txt", ""))
+
+
+def test_ndcg_counts_each_gold_once_even_when_several_chunks_hold_it() -> None:
+    from eval.runner import novel_relevance
+
+    gold = Gold("de/p1.txt", "")
+    chunks = [Passage("de/p1.txt", "", 0, 300, 0.0), Passage("de/p1.txt", "", 240, 540, 0.0)]
+    flags = novel_relevance(chunks, [gold])
+    assert flags == [True, False]
+    assert metrics.ndcg_at_k(flags, 10, 1) == pytest.approx(1.0)
