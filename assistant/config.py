@@ -63,6 +63,9 @@ class Settings(BaseSettings):
 
     # --- retrieval ---
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
+    retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
+        "dense", description="dense (embeddings), bm25 (stemmed words) or hybrid (both, fused by RRF)."
+    )
     min_score: float | None = Field(
         None,
         description="Cosine similarity below which a passage counts as not relevant (refusal); "

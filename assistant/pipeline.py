@@ -21,7 +21,7 @@ from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.language import detect_language
 from assistant.llm import build_llm, describe_llm
-from assistant.retrieval import DenseRetriever
+from assistant.retrieval import HybridRetriever
 from assistant.store import SourceRecord, Store
 from assistant.types import Answer, Language, Passage, StreamEvent
 from ingest.pipeline import IngestReport, Progress, ingest_path
@@ -69,7 +69,7 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder
         self.store = store
-        self.retriever = DenseRetriever(store, embedder)
+        self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode)
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -1,20 +1,33 @@
-"""Dense retrieval of passages from the Chroma store.
+"""Retrieval of passages from the Chroma store: dense, BM25, or both fused.
 
 Queries go through llama-index's ``ChromaVectorStore``.  It reports similarity as
 ``exp(-distance)``; the collection uses cosine distance (``1 - cos``), so the cosine
 similarity is recovered as ``1 + ln(similarity)``.  Cosine is what quellen shows as
 ``score`` and what the refusal threshold ``min_score`` is measured in.
+
+Hybrid retrieval fuses the dense and the BM25 ranking with reciprocal rank fusion
+(RRF, k=60): ranks, not scores, are combined, because cosine and BM25 scores live on
+unrelated scales.  Every returned passage still carries its cosine similarity to the
+question (computed from its stored embedding when only BM25 found it), so the refusal
+threshold means the same in every mode.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from typing import Literal
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
 
+from assistant.lexical import Bm25Index
 from assistant.store import Store
 from assistant.types import Passage
+
+RetrievalMode = Literal["dense", "bm25", "hybrid"]
+RRF_K = 60
 
 
 def _cosine(similarity: float) -> float:
@@ -28,7 +41,9 @@ class DenseRetriever:
         self.store = store
         self.embedder = embedder
 
-    def retrieve(self, question: str, k: int, language: str | None = None) -> list[Passage]:
+    def retrieve(
+        self, question: str, k: int, language: str | None = None, query_embedding: list[float] | None = None
+    ) -> list[Passage]:
         """The ``k`` best passages, best first; ``language`` ("de"/"en") restricts the chunks searched."""
         if self.store.count() == 0:
             return []
@@ -36,7 +51,7 @@ class DenseRetriever:
         if language:
             filters = MetadataFilters(filters=[MetadataFilter(key="language", value=language)])
         query = VectorStoreQuery(
-            query_embedding=self.embedder.get_query_embedding(question),
+            query_embedding=query_embedding or self.embedder.get_query_embedding(question),
             similarity_top_k=k,
             filters=filters,
         )
@@ -56,3 +71,80 @@ class DenseRetriever:
                 )
             )
         return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+def _passage_from_record(chunk_id: str, text: str, meta: dict, cosine: float) -> Passage:
+    return Passage(
+        source=str(meta["source"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        score=cosine,
+        language=str(meta.get("language", "")),
+        chunk_id=chunk_id,
+    )
+
+
+class HybridRetriever:
+    """Dense, BM25 or both fused by RRF; ``mode`` picks which."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: BaseEmbedding,
+        mode: RetrievalMode = "hybrid",
+        candidates: int = 20,
+        bm25_weight: float = 1.0,
+    ) -> None:
+        self.bm25_weight = bm25_weight
+        self.store = store
+        self.embedder = embedder
+        self.mode = mode
+        self.candidates = candidates
+        self.dense = DenseRetriever(store, embedder)
+        self.bm25 = Bm25Index()
+        self._signature = ""
+
+    def _refresh_bm25(self) -> None:
+        """Rebuild the BM25 index when the indexed documents changed (any process may ingest)."""
+        hashes = sorted(self.store.source_hashes().items())
+        signature = hashlib.sha256(repr(hashes).encode()).hexdigest()
+        if signature == self._signature:
+            return
+        records = self.store.chunks.get(include=["documents", "metadatas"])
+        metas = records.get("metadatas") or []
+        self.bm25.build(
+            list(records["ids"]),
+            list(records.get("documents") or []),
+            [str((m or {}).get("language", "en")) for m in metas],
+        )
+        self._signature = signature
+
+    def retrieve(self, question: str, k: int, language: str | None = None) -> list[Passage]:
+        if self.store.count() == 0:
+            return []
+        query = self.embedder.get_query_embedding(question)
+        if self.mode == "dense":
+            return self.dense.retrieve(question, k, language, query_embedding=query)
+        depth = max(k, self.candidates)
+        dense = [] if self.mode == "bm25" else self.dense.retrieve(question, depth, language, query_embedding=query)
+        self._refresh_bm25()
+        lexical = self.bm25.search(question, depth)
+        fused: dict[str, float] = {}
+        rankings = (([p.chunk_id for p in dense], 1.0), ([chunk_id for chunk_id, _ in lexical], self.bm25_weight))
+        for ranking, weight in rankings:
+            for rank, chunk_id in enumerate(ranking, start=1):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank)
+        known = {p.chunk_id: p for p in dense}
+        missing = [cid for cid in fused if cid not in known]
+        if missing:
+            records = self.store.chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            q = np.asarray(query, dtype=np.float32)
+            for cid, text, meta, vector in zip(
+                records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True
+            ):
+                if language and meta.get("language") != language:
+                    continue
+                known[cid] = _passage_from_record(cid, text, meta, float(np.asarray(vector) @ q))
+        ranked = sorted((cid for cid in fused if cid in known), key=lambda cid: fused[cid], reverse=True)
+        return [known[cid] for cid in ranked[:k]]

@@ -20,6 +20,7 @@ from eval.suites import corpus_cases, xquad_cases, xquad_documents
 
 log = logging.getLogger(__name__)
 SYSTEMS = ("bm25", "llamaindex-quickstart", "quellen")
+MODES = ("quellen:dense", "quellen:bm25", "quellen:hybrid")
 #: XQuAD has 1,224 questions; answering all with the local LLM would take hours here.
 XQUAD_DEFAULT_ANSWERS = 100
 
@@ -33,7 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--answers", type=int, default=None, help="answer N cases spread over the set (default: all; xquad: 100)"
     )
     parser.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
-    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        default=list(SYSTEMS),
+        choices=list(SYSTEMS + MODES),
+        help="retrieval systems side by side; quellen:MODE runs quellen's retriever in one mode",
+    )
     parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="folder for reports")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="diff two saved runs")
 

@@ -3,6 +3,8 @@
 * ``quellen``: the product's own pipeline, built by ``build_assistant`` (what users get);
 * ``bm25``: llama-index's ``BM25Retriever`` (bm25s, default English stemming) over the
   same chunks as quellen: the lexical baseline;
+* ``quellen:dense``, ``quellen:bm25``, ``quellen:hybrid``: quellen's retriever in each
+  mode over the same index, to choose the default by measurement;
 * ``llamaindex-quickstart``: ``VectorStoreIndex.from_documents`` with llama-index's
   default splitter (1,024 tokens, 20 overlap) and the same embedder, in memory: what
   the five-line tutorial gives.
@@ -20,6 +22,7 @@ from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.schema import NodeWithScore
 
 from assistant.pipeline import Assistant
+from assistant.retrieval import HybridRetriever, RetrievalMode
 from assistant.types import Passage
 from ingest.splitter import split_documents
 
@@ -54,6 +57,17 @@ class QuellenSystem:
 
     def retrieve(self, question: str, k: int) -> list[Passage]:
         return self.assistant.retrieve(question, k)
+
+
+class QuellenModeSystem:
+    """quellen's retriever in one fixed mode (dense, bm25 or hybrid) over the same index."""
+
+    def __init__(self, assistant: Assistant, mode: RetrievalMode) -> None:
+        self.name = f"quellen:{mode}"
+        self.retriever = HybridRetriever(assistant.store, assistant.embedder, mode)
+
+    def retrieve(self, question: str, k: int) -> list[Passage]:
+        return self.retriever.retrieve(question, k)
 
 
 class Bm25System:

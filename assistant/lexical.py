@@ -1,0 +1,80 @@
+"""Language-aware BM25 over the indexed chunks (bm25s + Snowball stemmers from PyStemmer).
+
+Chunks are stemmed with the stemmer of their own language (detected at ingest), so
+"Kongresses" and "Kongress" meet; a question is stemmed with both stemmers because its
+words may match chunks of either language (names, acronyms, loan words).  The index is
+built from the chunks stored in Chroma and rebuilt when the chunk count or ids change,
+so it needs no storage of its own and follows every ingest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+from typing import Any
+
+import bm25s
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_STEMMER_NAMES = {"de": "german", "en": "english"}
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str) -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(language, "english"))
+
+
+def tokens(text: str, language: str) -> list[str]:
+    """Lower-cased, stemmed word tokens of ``text`` in ``language``."""
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    return list(_stemmer(language).stemWords(words))
+
+
+def query_tokens(text: str) -> list[str]:
+    """Tokens of a question: stemmed as German and as English, deduplicated."""
+    return list(dict.fromkeys(tokens(text, "de") + tokens(text, "en")))
+
+
+class Bm25Index:
+    """BM25 over (id, text, language) records; ``search`` returns (id, score) best first."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._index: bm25s.BM25 | None = None
+        self._vocabulary: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
+
+    def build(self, ids: list[str], texts: list[str], languages: list[str]) -> None:
+        corpus = [tokens(t, lang) or ["<empty>"] for t, lang in zip(texts, languages, strict=True)]
+        index = bm25s.BM25()
+        if corpus:
+            index.index(corpus, show_progress=False)
+        with self._lock:
+            self._ids = list(ids)
+            self._index = index if corpus else None
+            self._vocabulary = {token for doc in corpus for token in doc}
+
+    def search(self, question: str, k: int) -> list[tuple[str, float]]:
+        with self._lock:
+            if self._index is None or not self._ids:
+                return []
+            query = [t for t in query_tokens(question) if t in self._vocabulary]
+            if not query:
+                return []
+            documents, scores = self._index.retrieve([query], k=min(k, len(self._ids)), show_progress=False)
+            return [
+                (self._ids[int(d)], float(s))
+                for d, s in zip(np.asarray(documents)[0], np.asarray(scores)[0], strict=True)
+                if s > 0
+            ]
