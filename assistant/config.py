@@ -64,7 +64,9 @@ class Settings(BaseSettings):
     # --- retrieval ---
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
-        "dense", description="dense (embeddings), bm25 (stemmed words) or hybrid (both, fused by RRF)."
+        "hybrid",
+        description="dense (embeddings), bm25 (stemmed words) or hybrid (dense, with the last of the top_k "
+        "places given to the best BM25 passage the dense ranking missed).",
     )
     min_score: float | None = Field(
         None,

@@ -69,7 +69,7 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder
         self.store = store
-        self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode)
+        self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode, top_k=settings.top_k)
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -64,7 +64,7 @@ class QuellenModeSystem:
 
     def __init__(self, assistant: Assistant, mode: RetrievalMode) -> None:
         self.name = f"quellen:{mode}"
-        self.retriever = HybridRetriever(assistant.store, assistant.embedder, mode)
+        self.retriever = HybridRetriever(assistant.store, assistant.embedder, mode, top_k=assistant.settings.top_k)
 
     def retrieve(self, question: str, k: int) -> list[Passage]:
         return self.retriever.retrieve(question, k)
