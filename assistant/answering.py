@@ -97,6 +97,11 @@ class ExtractiveAnswerer:
             yield refusal(language, passages, self.name)
             return
         query = np.asarray(self.embedder.get_query_embedding(question))
+        last = sentences(question)[-1] if question.strip() else question
+        if last != question.strip():
+            # A follow-up arrives with the earlier question prepended: the context helps to
+            # find passages, but the sentences quoted must answer the latest question most.
+            query = (query + np.asarray(self.embedder.get_query_embedding(last))) / 2
         vectors = np.asarray(self.embedder.get_text_embedding_batch([s for _, s in candidates]))
         scores = vectors @ query
         order = [i for i in np.argsort(-scores) if scores[i] >= self.min_score][: self.max_sentences]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +19,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.answering import Answerer, ExtractiveAnswerer, LlmAnswerer, refusal
 from assistant.config import Settings
 from assistant.embeddings import load_embedder
+from assistant.followup import standalone_query
 from assistant.language import detect_language
 from assistant.llm import build_llm, describe_llm
 from assistant.retrieval import HybridRetriever
@@ -98,21 +99,28 @@ class Assistant:
         return self.store.source_text(source)
 
     # --- questions ---
-    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.retrieve(clean_question(question), k or self.settings.top_k)
+    def retrieve(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
+        """Passages for ``question``; ``history`` (earlier user questions, oldest first) resolves follow-ups."""
+        query = standalone_query(clean_question(question), history)
+        return self.retriever.retrieve(query, k or self.settings.top_k)
 
-    def ask_stream(self, question: str) -> Iterator[StreamEvent]:
-        """Tokens as they are generated, then one final :class:`Answer`."""
+    def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
+        """Tokens as they are generated, then one final :class:`Answer`.
+
+        ``history`` holds the earlier user questions of the conversation, oldest first.
+        """
         started = time.perf_counter()
         question = clean_question(question)
         language: Language = detect_language(question)
-        passages = self.retriever.retrieve(question, self.settings.top_k)
+        # a follow-up is searched and answered with the earlier question(s) it leans on
+        query = standalone_query(question, history)
+        passages = self.retriever.retrieve(query, self.settings.top_k)
         retrieval_seconds = time.perf_counter() - started
         relevant = [p for p in passages if p.score >= self.settings.relevance_threshold]
         if not relevant:
             events: Iterator[StreamEvent] = iter([refusal(language, passages, self.answerer_name)])
         else:
-            events = self.answerer.stream(question, language, relevant)
+            events = self.answerer.stream(query, language, relevant)
         for event in events:
             if isinstance(event, Answer):
                 event.timings["retrieval"] = retrieval_seconds
@@ -121,9 +129,9 @@ class Assistant:
                     event.passages = passages
             yield event
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         answer: Answer | None = None
-        for event in self.ask_stream(question):
+        for event in self.ask_stream(question, history):
             if isinstance(event, Answer):
                 answer = event
         assert answer is not None, "answerers always end with an Answer"

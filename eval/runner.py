@@ -123,7 +123,7 @@ def evaluate(
     for system in built:
         for case in cases:
             started = time.perf_counter()
-            passages = system.retrieve(case.question, RETRIEVAL_DEPTH)
+            passages = system.retrieve(case.question, RETRIEVAL_DEPTH, case.history)
             seconds = time.perf_counter() - started
             for group, golds in case.targets.items():
                 if not golds:
@@ -160,7 +160,7 @@ def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:
 
 
 def _answer_row(assistant: Assistant, case: Case) -> dict[str, Any]:
-    answer = assistant.ask(case.question)
+    answer = assistant.ask(case.question, case.history)
     golds = [g for gs in case.targets.values() for g in gs]
     cited = [c.passage for c in answer.citations]
     supported = [any(is_relevant(p, g) for g in golds) for p in cited]

@@ -25,6 +25,8 @@ class Case:
     key_facts: tuple[tuple[str, ...], ...] = ()
     #: the question rewritten to stand alone (dialogue follow-ups), for reference
     standalone: str | None = None
+    #: earlier user questions of the dialogue, oldest first
+    history: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -50,6 +52,7 @@ def corpus_cases(questions_file: Path, corpus_dir: Path) -> list[Case]:
                     targets={group: turn.gold},
                     key_facts=turn.key_facts,
                     standalone=turn.standalone,
+                    history=tuple(t.question for t in item.turns[: index - 1]),
                     meta={"type": item.type},
                 )
             )

@@ -21,6 +21,7 @@ from typing import Protocol
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.schema import NodeWithScore
 
+from assistant.followup import standalone_query
 from assistant.pipeline import Assistant
 from assistant.retrieval import HybridRetriever, RetrievalMode
 from assistant.types import Passage
@@ -28,9 +29,11 @@ from ingest.splitter import split_documents
 
 
 class RetrievalSystem(Protocol):
+    """``history`` holds the earlier questions of a dialogue; systems without conversation support ignore it."""
+
     name: str
 
-    def retrieve(self, question: str, k: int) -> list[Passage]: ...
+    def retrieve(self, question: str, k: int, history: Sequence[str] = ()) -> list[Passage]: ...
 
 
 def _passage(hit: NodeWithScore) -> Passage:
@@ -55,8 +58,8 @@ class QuellenSystem:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
-        return self.assistant.retrieve(question, k)
+    def retrieve(self, question: str, k: int, history: Sequence[str] = ()) -> list[Passage]:
+        return self.assistant.retrieve(question, k, history)
 
 
 class QuellenModeSystem:
@@ -66,8 +69,8 @@ class QuellenModeSystem:
         self.name = f"quellen:{mode}"
         self.retriever = HybridRetriever(assistant.store, assistant.embedder, mode, top_k=assistant.settings.top_k)
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
-        return self.retriever.retrieve(question, k)
+    def retrieve(self, question: str, k: int, history: Sequence[str] = ()) -> list[Passage]:
+        return self.retriever.retrieve(standalone_query(question, history), k)
 
 
 class Bm25System:
@@ -79,7 +82,7 @@ class Bm25System:
         self.nodes = split_documents(documents, chunk_size, chunk_overlap)
         self.retriever = BM25Retriever.from_defaults(nodes=self.nodes, similarity_top_k=10)
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
+    def retrieve(self, question: str, k: int, history: Sequence[str] = ()) -> list[Passage]:
         self.retriever.similarity_top_k = min(k, len(self.nodes))
         return [_passage(hit) for hit in self.retriever.retrieve(question)]
 
@@ -90,5 +93,5 @@ class QuickstartSystem:
     def __init__(self, documents: Sequence[Document], embedder: object) -> None:
         self.index = VectorStoreIndex.from_documents(list(documents), embed_model=embedder)
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
+    def retrieve(self, question: str, k: int, history: Sequence[str] = ()) -> list[Passage]:
         return [_passage(hit) for hit in self.index.as_retriever(similarity_top_k=k).retrieve(question)]

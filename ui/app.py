@@ -58,12 +58,13 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
     def respond(message: str, history: list[Message]) -> Iterator[tuple[list[Message], str]]:
         history = list(history or [])
+        earlier = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": "…"})
         yield history, ""
         try:
             streamed = ""
-            for event in assistant.ask_stream(message):
+            for event in assistant.ask_stream(message, earlier):
                 if isinstance(event, Token):
                     streamed += event.text
                     history[-1] = {"role": "assistant", "content": html.escape(streamed)}
