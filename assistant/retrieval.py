@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from typing import Literal
 
 import numpy as np
@@ -30,6 +31,7 @@ from assistant.store import Store
 from assistant.types import Passage
 
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
+EXTERNAL_CHECK_SECONDS = 10.0
 
 
 def _cosine(similarity: float) -> float:
@@ -110,9 +112,20 @@ class HybridRetriever:
         self.dense = DenseRetriever(store, embedder)
         self.bm25 = Bm25Index()
         self._signature = ""
+        self._checked: tuple[int, float] = (-1, 0.0)
 
     def _refresh_bm25(self) -> None:
-        """Rebuild the BM25 index when the indexed documents changed (any process may ingest)."""
+        """Rebuild the BM25 index when the indexed documents changed.
+
+        Writes through this process's store are seen at once (``store.version``); writes by
+        other processes (another ingest against the same database) within
+        ``EXTERNAL_CHECK_SECONDS``, so a question does not pay for reading every source record.
+        """
+        now = time.monotonic()
+        version, checked_at = self._checked
+        if version == self.store.version and now - checked_at < EXTERNAL_CHECK_SECONDS:
+            return
+        self._checked = (self.store.version, now)
         hashes = sorted(self.store.source_hashes().items())
         signature = hashlib.sha256(repr(hashes).encode()).hexdigest()
         if signature == self._signature:

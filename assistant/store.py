@@ -71,6 +71,8 @@ class Store:
         self.chunks = self._collection(settings.collection)
         self.sources = self._collection(f"{settings.collection}__sources")
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+        #: bumped by every write through this object: lets in-process caches (BM25) notice changes cheaply
+        self.version = 0
 
     def _collection(self, name: str) -> Any:
         collection = self.client.get_or_create_collection(
@@ -100,6 +102,7 @@ class Store:
         self.chunks = self._collection(self.settings.collection)
         self.sources = self._collection(f"{self.settings.collection}__sources")
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+        self.version += 1
 
     # --- sources ---
     def source_hashes(self) -> dict[str, str]:
@@ -129,6 +132,7 @@ class Store:
         return documents[0] if documents else None
 
     def put_source(self, record: SourceRecord, embedding: list[float]) -> None:
+        self.version += 1
         self.sources.upsert(
             ids=[record.source],
             documents=[record.text],
@@ -146,5 +150,6 @@ class Store:
 
     def delete_source(self, source: str) -> None:
         """Remove a document and all its chunks."""
+        self.version += 1
         self.chunks.delete(where={"source": source})
         self.sources.delete(ids=[source])
