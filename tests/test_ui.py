@@ -41,3 +41,20 @@ def test_chat_answers_with_numbered_sources(running_app: str) -> None:
 def test_status_line_names_models_and_chunks(assistant: Assistant) -> None:
     line = assistant.status().line()
     assert "use-multilingual" in line and f"{assistant.store.count()} chunks" in line
+
+
+def test_followup_in_the_chat_uses_the_conversation(running_app: str) -> None:
+    client = Client(running_app, verbose=False)
+    history, _ = client.predict("Wann fand der erste Metropolkongress statt?", [], api_name="/chat")
+    history, _ = client.predict("Und wo findet der zweite statt?", history, api_name="/chat")
+    text = history[-1]["content"] if isinstance(history[-1]["content"], str) else str(history[-1]["content"])
+    assert "Heilbronn" in text
+
+
+def test_message_text_from_every_gradio_shape() -> None:
+    from ui.app import _text
+
+    assert _text("Hallo") == "Hallo"
+    assert _text([{"type": "text", "text": "Hallo"}]) == "Hallo"
+    assert _text({"text": "Hallo"}) == "Hallo"
+    assert _text(None) == ""

@@ -38,6 +38,17 @@ def _quote(passage: Passage, limit: int = 600) -> str:
     return html.escape(text)
 
 
+def _text(content: Any) -> str:
+    """Plain text of a chat message: Gradio gives a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_text(part) for part in content).strip()
+    return ""
+
+
 def render_answer(answer: Answer) -> str:
     """Answer text followed by its numbered sources, as Markdown."""
     parts = [html.escape(answer.answer)]
@@ -58,7 +69,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
     def respond(message: str, history: list[Message]) -> Iterator[tuple[list[Message], str]]:
         history = list(history or [])
-        earlier = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
+        earlier = [_text(m.get("content")) for m in history if m.get("role") == "user"]
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": "…"})
         yield history, ""
