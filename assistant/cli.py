@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    fields = ("chroma_url", "embedder", "llm_backend", "openai_base_url", "openai_model", "corpus_dir", "state_dir")
+    fields = (
+        "chroma_url",
+        "embedder",
+        "llm_backend",
+        "openai_base_url",
+        "openai_model",
+        "corpus_dir",
+        "state_dir",
+        "language_filter",
+        "retrieval_mode",
+    )
     for field in fields:
         value = getattr(args, field, None)
         if value is not None:
@@ -146,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--openai-model", dest="openai_model")
     common.add_argument("--state-dir", dest="state_dir", help="where the embedded Chroma lives")
     common.add_argument("--corpus", dest="corpus_dir", help="the documents folder")
+    common.add_argument("--language", dest="language_filter", choices=["de", "en"], help="search only this language")
+    common.add_argument("--retrieval", dest="retrieval_mode", choices=["dense", "bm25", "hybrid"])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", parents=[common], help="index a folder or file (default: the corpus)")

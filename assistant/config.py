@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         description="dense (embeddings), bm25 (stemmed words) or hybrid (dense, with the last of the top_k "
         "places given to the best BM25 passage the dense ranking missed).",
     )
+    language_filter: Literal["de", "en"] | None = Field(
+        None, description="Search only chunks in this language (detected at ingest); unset = all."
+    )
     min_score: float | None = Field(
         None,
         description="Cosine similarity below which a passage counts as not relevant (refusal); "

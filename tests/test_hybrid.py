@@ -35,3 +35,13 @@ def test_bm25_follows_ingest(assistant: Assistant, tmp_path) -> None:  # type: i
     finally:
         extra.unlink()
         assistant.store.delete_source("zeppelin.txt")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_language_filter_keeps_to_one_language(assistant: Assistant, language: str) -> None:
+    filtered = assistant.settings.model_copy(update={"language_filter": language})
+    from assistant.pipeline import Assistant as Built
+
+    only = Built(filtered, assistant.embedder, assistant.store)
+    passages = only.retrieve("Metropolregion Stuttgart Netzwerke METREX", 8)
+    assert passages and {p.language for p in passages} == {language}
