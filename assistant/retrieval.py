@@ -126,7 +126,7 @@ class HybridRetriever:
         if version == self.store.version and now - checked_at < EXTERNAL_CHECK_SECONDS:
             return
         self._checked = (self.store.version, now)
-        hashes = sorted(self.store.source_hashes().items())
+        hashes = sorted(self.store.source_fingerprints().items())
         signature = hashlib.sha256(repr(hashes).encode()).hexdigest()
         if signature == self._signature:
             return

@@ -40,6 +40,8 @@ class SourceRecord:
     content_hash: str
     chunks: int
     ingested_at: str
+    #: content hash plus the chunking it was split with: either changing means re-indexing
+    fingerprint: str = ""
 
 
 def make_client(settings: Settings) -> Any:
@@ -105,10 +107,14 @@ class Store:
         self.version += 1
 
     # --- sources ---
-    def source_hashes(self) -> dict[str, str]:
-        """Source name -> content hash of every indexed document."""
+    def source_fingerprints(self) -> dict[str, str]:
+        """Source name -> fingerprint (content hash and chunking) of every indexed document."""
         result = self.sources.get(include=["metadatas"])
-        return {str(m["source"]): str(m["content_hash"]) for m in (result.get("metadatas") or []) if m is not None}
+        return {
+            str(m["source"]): str(m.get("fingerprint") or m["content_hash"])
+            for m in (result.get("metadatas") or [])
+            if m is not None
+        }
 
     def list_sources(self) -> list[SourceRecord]:
         result = self.sources.get(include=["metadatas"])
@@ -142,6 +148,7 @@ class Store:
                     "source": record.source,
                     "language": record.language,
                     "content_hash": record.content_hash,
+                    "fingerprint": record.fingerprint or record.content_hash,
                     "chunks": record.chunks,
                     "ingested_at": record.ingested_at,
                 }

@@ -1,6 +1,7 @@
 """Ingest a folder: load, split, embed, write to Chroma — only what changed.
 
-Each document is identified by its source name and a content hash.  An unchanged
+Each document is identified by its source name and a fingerprint: its content hash and
+the chunking it was split with (so a new ``chunk_size`` re-indexes).  An unchanged
 document costs no embedding work; a changed one has its chunks replaced; a document
 that disappeared from the folder has its chunks removed.  A document's chunks are
 written before its source record, so an interrupted run leaves at most a document
@@ -73,12 +74,13 @@ def ingest_path(
         store.reset()
     documents, skipped = load_documents(path, root=root if _is_below(path, root) else None)
     report = IngestReport(skipped=skipped)
-    known = store.source_hashes()
+    known = store.source_fingerprints()
+    chunking = f"chunks {settings.chunk_size}/{settings.chunk_overlap}"
 
     todo = []
     for document in documents:
         source = document.metadata["source"]
-        if known.get(source) == document.metadata["content_hash"]:
+        if known.get(source) == f"{document.metadata['content_hash']} {chunking}":
             report.unchanged.append(source)
         else:
             (report.updated if source in known else report.added).append(source)
@@ -111,6 +113,7 @@ def ingest_path(
                 content_hash=document.metadata["content_hash"],
                 chunks=len(chunks),
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                fingerprint=f"{document.metadata['content_hash']} {chunking}",
             ),
             embedding=vectors[0],
         )

@@ -101,3 +101,14 @@ def test_every_setting_is_documented() -> None:
     documented = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = [name for name in Settings.model_fields if f"`QUELLEN_{name.upper()}`" not in documented]
     assert not missing, f"document these settings in docs/configuration.md: {missing}"
+
+
+def test_new_chunking_reindexes_unchanged_files(tmp_path: Path) -> None:
+    settings = Settings(corpus_dir=CORPUS, state_dir=tmp_path / "state", llm_backend="extractive")
+    first = build_assistant(settings)
+    first.ingest()
+    chunks_300 = first.store.count()
+    bigger = build_assistant(settings.model_copy(update={"chunk_size": 800, "chunk_overlap": 100}))
+    report = bigger.ingest()
+    assert len(report.updated) == 5 and 0 < bigger.store.count() < chunks_300
+    assert bigger.ingest().chunks_embedded == 0
