@@ -101,8 +101,10 @@ class Assistant:
     # --- questions ---
     def retrieve(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
         """Passages for ``question``; ``history`` (earlier user questions, oldest first) resolves follow-ups."""
-        query = standalone_query(clean_question(question), history)
-        return self.retriever.retrieve(query, k or self.settings.top_k, self.settings.language_filter)
+        return self._search(standalone_query(clean_question(question), history), k or self.settings.top_k)
+
+    def _search(self, query: str, k: int) -> list[Passage]:
+        return self.retriever.retrieve(query, k, self.settings.language_filter)
 
     def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
         """Tokens as they are generated, then one final :class:`Answer`.
@@ -114,7 +116,7 @@ class Assistant:
         language: Language = detect_language(question)
         # a follow-up is searched and answered with the earlier question(s) it leans on
         query = standalone_query(question, history)
-        passages = self.retriever.retrieve(query, self.settings.top_k, self.settings.language_filter)
+        passages = self._search(query, self.settings.top_k)
         retrieval_seconds = time.perf_counter() - started
         relevant = [p for p in passages if p.score >= self.settings.relevance_threshold]
         if not relevant:

@@ -60,20 +60,10 @@ class DenseRetriever:
             filters=filters,
         )
         result = self.store.vector_store.query(query)
-        passages = []
-        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
-            meta = node.metadata
-            passages.append(
-                Passage(
-                    source=str(meta["source"]),
-                    text=node.get_content(),
-                    start=int(meta["start"]),
-                    end=int(meta["end"]),
-                    score=_cosine(float(similarity)),
-                    language=str(meta.get("language", "")),
-                    chunk_id=node.node_id,
-                )
-            )
+        passages = [
+            _passage_from_record(node.node_id, node.get_content(), node.metadata, _cosine(float(similarity)))
+            for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False)
+        ]
         return sorted(passages, key=lambda p: p.score, reverse=True)
 
 
