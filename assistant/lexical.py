@@ -3,13 +3,12 @@
 Chunks are stemmed with the stemmer of their own language (detected at ingest), so
 "Kongresses" and "Kongress" meet; a question is stemmed with both stemmers because its
 words may match chunks of either language (names, acronyms, loan words).  The index is
-built from the chunks stored in Chroma and rebuilt when the chunk count or ids change,
-so it needs no storage of its own and follows every ingest.
+built from the chunks stored in Chroma (the retriever rebuilds it when the documents'
+fingerprints change), so it needs no storage of its own and follows every ingest.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from functools import lru_cache
@@ -17,8 +16,6 @@ from typing import Any
 
 import bm25s
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STEMMER_NAMES = {"de": "german", "en": "english"}
@@ -50,10 +47,6 @@ class Bm25Index:
         self._index: bm25s.BM25 | None = None
         self._vocabulary: set[str] = set()
         self._lock = threading.Lock()
-
-    @property
-    def ids(self) -> list[str]:
-        return self._ids
 
     def build(self, ids: list[str], texts: list[str], languages: list[str]) -> None:
         corpus = [tokens(t, lang) or ["<empty>"] for t, lang in zip(texts, languages, strict=True)]

@@ -78,9 +78,10 @@ def ingest_path(
     chunking = f"chunks {settings.chunk_size}/{settings.chunk_overlap}"
 
     todo = []
+    fingerprints = {d.metadata["source"]: f"{d.metadata['content_hash']} {chunking}" for d in documents}
     for document in documents:
         source = document.metadata["source"]
-        if known.get(source) == f"{document.metadata['content_hash']} {chunking}":
+        if known.get(source) == fingerprints[source]:
             report.unchanged.append(source)
         else:
             (report.updated if source in known else report.added).append(source)
@@ -113,7 +114,7 @@ def ingest_path(
                 content_hash=document.metadata["content_hash"],
                 chunks=len(chunks),
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                fingerprint=f"{document.metadata['content_hash']} {chunking}",
+                fingerprint=fingerprints[source],
             ),
             embedding=vectors[0],
         )
