@@ -1,7 +1,10 @@
 """Language-aware BM25 over the indexed chunks (bm25s + Snowball stemmers from PyStemmer).
 
 Chunks are stemmed with the stemmer of their own language (detected at ingest), so
-"Kongresses" and "Kongress" meet; a question is stemmed with both stemmers because its
+"Kongresses" and "Kongress" meet.  German compounds are also split into their parts
+(wordninja-pp's German word-frequency model), so "Kongress" finds "Metropolkongress" and
+"Förderung" finds "Wirtschaftsförderung"; the whole word stays a token too, so exact
+compound matches still score highest.  A question is stemmed with both stemmers because its
 words may match chunks of either language (names, acronyms, loan words).  The index is
 built from the chunks stored in Chroma (the retriever rebuilds it when the documents'
 fingerprints change), so it needs no storage of its own and follows every ingest.
@@ -21,6 +24,28 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STEMMER_NAMES = {"de": "german", "en": "english"}
 
 
+#: German words shorter than this are rarely compounds; splitting them only adds noise
+MIN_COMPOUND_CHARS = 8
+#: compound parts shorter than this ("e", "s", "in") are fragments, not words
+MIN_PART_CHARS = 4
+
+
+@lru_cache(maxsize=65536)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The parts of a lower-cased German compound, or ``()`` when it is not one.
+
+    wordninja splits by word frequency, so known words ("bahnhof", "kongress") stay
+    whole and only genuine compounds come apart.  Linking "s" stays on the first part
+    ("wirtschafts"), which the Snowball stemmer then removes.
+    """
+    if len(word) < MIN_COMPOUND_CHARS or not word.isalpha():
+        return ()
+    import wordninja
+
+    parts = [p for p in wordninja.split(word, lang="de") if len(p) >= MIN_PART_CHARS]
+    return tuple(parts) if len(parts) > 1 else ()
+
+
 @lru_cache(maxsize=4)
 def _stemmer(language: str) -> Any:
     import Stemmer
@@ -31,6 +56,8 @@ def _stemmer(language: str) -> Any:
 def tokens(text: str, language: str) -> list[str]:
     """Lower-cased, stemmed word tokens of ``text`` in ``language``."""
     words = [w.lower() for w in _TOKEN.findall(text)]
+    if language == "de":
+        words = [part for w in words for part in (w, *compound_parts(w))]
     return list(_stemmer(language).stemWords(words))
 
 

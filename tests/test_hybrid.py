@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.lexical import query_tokens, tokens
+from assistant.lexical import Bm25Index, compound_parts, query_tokens, tokens
 from assistant.pipeline import Assistant
 from assistant.retrieval import HybridRetriever
 
@@ -12,6 +12,25 @@ from assistant.retrieval import HybridRetriever
 def test_german_stemming_meets_inflected_forms() -> None:
     assert tokens("des Kongresses", "de")[-1] == tokens("Kongress", "de")[0]
     assert set(tokens("networks", "en")) <= set(query_tokens("Welche networks gibt es?"))
+
+
+def test_german_compounds_are_split_into_their_parts() -> None:
+    assert compound_parts("metropolkongress") == ("metropol", "kongress")
+    assert compound_parts("kongress") == (), "known words stay whole"
+    assert compound_parts("stuttgart") == ()
+    compound = tokens("Wirtschaftsförderung", "de")
+    assert tokens("Förderung", "de")[0] in compound and tokens("Wirtschaftsförderung", "de")[0] == compound[0]
+    assert tokens("Metropolkongress", "en") == ["metropolkongress"], "English words are not split"
+
+
+def test_bm25_finds_a_compound_by_its_part() -> None:
+    index = Bm25Index()
+    index.build(
+        ["a", "b", "c"],
+        ["Der Metropolkongress tagt in Heilbronn.", "Die Region hat viele Netzwerke.", "Ein Verband der Regionen."],
+        ["de", "de", "de"],
+    )
+    assert index.search("Wann tagt der Kongress?", 3)[0][0] == "a"
 
 
 @pytest.mark.parametrize("mode", ["bm25", "hybrid"])
