@@ -33,6 +33,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "state_dir",
         "language_filter",
         "retrieval_mode",
+        "translate_query",
+        "reranker",
     )
     for field in fields:
         value = getattr(args, field, None)
@@ -158,6 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", dest="corpus_dir", help="the documents folder")
     common.add_argument("--language", dest="language_filter", choices=["de", "en"], help="search only this language")
     common.add_argument("--retrieval", dest="retrieval_mode", choices=["dense", "bm25", "hybrid"])
+    common.add_argument(
+        "--translate",
+        dest="translate_query",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also search with the question translated by the LLM (default: on with an LLM)",
+    )
+    common.add_argument("--rerank", dest="reranker", choices=["none", "llm"], help="LLM judge over the candidates")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", parents=[common], help="index a folder or file (default: the corpus)")

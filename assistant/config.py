@@ -71,6 +71,24 @@ class Settings(BaseSettings):
     language_filter: Literal["de", "en"] | None = Field(
         None, description="Search only chunks in this language (detected at ingest); unset = all."
     )
+    followup_rewrite: Literal["llm", "rules"] = Field(
+        "llm",
+        description="How follow-up questions become searchable: llm (the answer LLM rewrites them into a "
+        "standalone question; needs llm_backend local or openai, else rules) or rules (the previous question "
+        "is prepended).",
+    )
+    translate_query: bool = Field(
+        True,
+        description="Also search with the question translated into the other language (German <-> English) "
+        "by the answer LLM, fusing dense and BM25 by reciprocal rank; ignored without an LLM. Costs one short "
+        "generation (~1.5 s locally) per question.",
+    )
+    reranker: Literal["none", "llm"] = Field(
+        "none",
+        description="none, or llm: the answer LLM judges the first rerank_candidates passages (yes/no "
+        "probability) and reorders them; ignored without an LLM.",
+    )
+    rerank_candidates: int = Field(10, ge=2, le=50, description="Passages the reranker judges.")
     min_score: float | None = Field(
         None,
         description="Cosine similarity below which a passage counts as not relevant (refusal); "

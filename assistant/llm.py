@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -71,10 +73,10 @@ class LlamaCppChat(CustomLLM):
             model_name=self.model_path.rsplit("/", 1)[-1],
         )
 
-    def _request(self, messages: Sequence[ChatMessage], stream: bool) -> Any:
+    def _request(self, messages: Sequence[ChatMessage], stream: bool, max_tokens: int | None = None) -> Any:
         return self._llama.create_chat_completion(
             messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-            max_tokens=self.max_tokens,
+            max_tokens=max_tokens or self.max_tokens,
             temperature=self.temperature,
             stream=stream,
         )
@@ -82,7 +84,7 @@ class LlamaCppChat(CustomLLM):
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         with self._lock:
-            result = self._request(messages, stream=False)
+            result = self._request(messages, stream=False, max_tokens=kwargs.get("max_tokens"))
         text = result["choices"][0]["message"]["content"] or ""
         return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw=result)
 
@@ -100,6 +102,37 @@ class LlamaCppChat(CustomLLM):
 
         return generate()
 
+    def yes_probability(self, messages: Sequence[ChatMessage]) -> float:
+        """P("yes") against P("no") for the model's next token after ``messages``.
+
+        Read from the logits of one decoding step (a logits processor sees them), so no
+        ``logits_all`` is needed and llama.cpp reuses the cached prompt prefix: a judge
+        that puts the question before the passage pays only for the passage.
+        """
+        yes, no = self._answer_tokens()
+        seen: dict[str, float] = {}
+
+        def capture(_ids: Any, logits: Any) -> Any:
+            row = np.asarray(logits, dtype=np.float64)
+            seen["yes"] = float(np.logaddexp.reduce(row[yes]))
+            seen["no"] = float(np.logaddexp.reduce(row[no]))
+            return logits
+
+        with self._lock:
+            self._llama.create_chat_completion(
+                messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
+                max_tokens=1,
+                temperature=0.0,
+                logits_processor=[capture],
+            )
+        return 1.0 / (1.0 + math.exp(seen["no"] - seen["yes"]))
+
+    def _answer_tokens(self) -> tuple[list[int], list[int]]:
+        def first_tokens(words: Sequence[str]) -> list[int]:
+            return sorted({self._llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words})
+
+        return first_tokens(["yes", "Yes", " yes", " Yes"]), first_tokens(["no", "No", " no", " No"])
+
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         response = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
@@ -109,6 +142,44 @@ class LlamaCppChat(CustomLLM):
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         for response in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)]):
             yield CompletionResponse(text=response.message.content or "", delta=response.delta)
+
+
+def limited(llm: LLM, max_tokens: int, logprobs: bool = False) -> LLM:
+    """``llm`` generating at most ``max_tokens`` (and returning log-probabilities if asked).
+
+    llama-index's OpenAI classes take these from the instance, not per call, so a copy
+    with them set is returned; the local model takes them per call.
+    """
+    if isinstance(llm, LlamaCppChat) or "max_tokens" not in type(llm).model_fields:
+        return llm
+    update: dict[str, Any] = {"max_tokens": max_tokens}
+    if logprobs and "logprobs" in type(llm).model_fields:
+        update.update(logprobs=True, top_logprobs=5)
+    return llm.model_copy(update=update)
+
+
+def yes_probability(llm: LLM, messages: Sequence[ChatMessage]) -> float:
+    """How strongly ``llm`` answers "yes" to ``messages`` (0..1): a graded yes/no judgement.
+
+    The local model reports token probabilities; an OpenAI-compatible endpoint is asked
+    for one token with log-probabilities, and when it gives none the answer's first word
+    counts as 1.0 (yes) or 0.0 (no).
+    """
+    if isinstance(llm, LlamaCppChat):
+        return llm.yes_probability(messages)
+    response = limited(llm, max_tokens=1, logprobs=True).chat(messages)
+    yes = no = 0.0
+    for candidates in response.logprobs or []:
+        for entry in candidates:
+            word = entry.token.strip().lower()
+            if word == "yes":
+                yes += math.exp(entry.logprob)
+            elif word == "no":
+                no += math.exp(entry.logprob)
+        break
+    if yes + no > 0:
+        return yes / (yes + no)
+    return 1.0 if (response.message.content or "").strip().lower().startswith("yes") else 0.0
 
 
 def build_llm(settings: Settings) -> LLM | None:

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import LLM
 
 from assistant.answering import Answerer, ExtractiveAnswerer, LlmAnswerer, refusal
 from assistant.config import Settings
@@ -22,6 +23,8 @@ from assistant.embeddings import load_embedder
 from assistant.followup import standalone_query
 from assistant.language import detect_language
 from assistant.llm import build_llm, describe_llm
+from assistant.query_transform import OTHER_LANGUAGE, QueryRewriter
+from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
 from assistant.store import SourceRecord, Store
 from assistant.types import Answer, Language, Passage, StreamEvent
@@ -30,6 +33,13 @@ from ingest.pipeline import IngestReport, Progress, ingest_path
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+
+
+class _Unset:
+    """Marks "no LLM given": ``None`` already means "no LLM" (extractive answers)."""
+
+
+_UNSET = _Unset()
 
 
 class InvalidQuestionError(ValueError):
@@ -43,10 +53,11 @@ class Status:
     documents: int
     chunks: int
     store: str
+    retrieval: str = "hybrid"
 
     def line(self) -> str:
         return (
-            f"Embedder: {self.embedder} · Answers: {self.answer_backend} · "
+            f"Embedder: {self.embedder} · Search: {self.retrieval} · Answers: {self.answer_backend} · "
             f"{self.documents} documents, {self.chunks} chunks · Store: {self.store}"
         )
 
@@ -66,19 +77,42 @@ def clean_question(question: str) -> str:
 class Assistant:
     """Ingest documents, retrieve passages and answer questions with citations."""
 
-    def __init__(self, settings: Settings, embedder: BaseEmbedding, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, embedder: BaseEmbedding, store: Store, llm: LLM | _Unset | None = _UNSET
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode, top_k=settings.top_k)
+        if not isinstance(llm, _Unset):
+            self.__dict__["llm"] = llm  # a shared, already loaded LLM (see ``variant``)
+
+    def variant(self, **overrides: object) -> Assistant:
+        """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
+        settings = self.settings.model_copy(update=overrides)
+        same_llm = all(k not in overrides for k in ("llm_backend", "llm_model_path", "openai_base_url"))
+        return Assistant(settings, self.embedder, self.store, self.llm if same_llm else _UNSET)
+
+    @cached_property
+    def llm(self) -> LLM | None:
+        """The answer LLM, loaded on first use (seconds and ~2 GB that pure retrieval does not need)."""
+        return build_llm(self.settings)
 
     @cached_property
     def answerer(self) -> Answerer:
-        """Built on first use: loading the local LLM costs seconds and memory that retrieval does not need."""
-        llm = build_llm(self.settings)
-        if llm is None:
+        if self.llm is None:
             return ExtractiveAnswerer(self.embedder, min_score=self.settings.relevance_threshold)
-        return LlmAnswerer(llm, describe_llm(self.settings))
+        return LlmAnswerer(self.llm, describe_llm(self.settings))
+
+    @cached_property
+    def rewriter(self) -> QueryRewriter | None:
+        return QueryRewriter(self.llm) if self.llm is not None else None
+
+    @cached_property
+    def reranker(self) -> LlmJudgeReranker | None:
+        if self.settings.reranker == "none" or self.llm is None:
+            return None
+        return LlmJudgeReranker(self.llm, self.settings.rerank_candidates)
 
     # --- documents ---
     def ingest(self, path: Path | None = None, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -101,10 +135,30 @@ class Assistant:
     # --- questions ---
     def retrieve(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
         """Passages for ``question``; ``history`` (earlier user questions, oldest first) resolves follow-ups."""
-        return self._search(standalone_query(clean_question(question), history), k or self.settings.top_k)
+        return self._search(self.standalone(clean_question(question), history), k or self.settings.top_k)
+
+    def standalone(self, question: str, history: Sequence[str]) -> str:
+        """The question to search and answer with: follow-ups rewritten by the LLM, or by rules."""
+        if self.settings.followup_rewrite == "llm" and self.llm_features and self.rewriter is not None:
+            return self.rewriter.standalone(question, history)
+        return standalone_query(question, history)
+
+    @property
+    def llm_features(self) -> bool:
+        """Whether retrieval may use the LLM (only when answers come from one: extractive mode stays LLM-free)."""
+        return self.settings.llm_backend != "extractive"
 
     def _search(self, query: str, k: int) -> list[Passage]:
-        return self.retriever.retrieve(query, k, self.settings.language_filter)
+        """Retrieval proper: translated phrasings, hybrid search, then the reranker over the first candidates."""
+        also: list[str] = []
+        if self.settings.translate_query and self.llm_features and self.rewriter is not None:
+            also.append(self.rewriter.translate(query, OTHER_LANGUAGE[detect_language(query)]))
+        reranker = self.reranker if self.llm_features else None
+        depth = max(k, self.settings.rerank_candidates) if reranker else k
+        passages = self.retriever.retrieve(query, depth, self.settings.language_filter, also=also)
+        if reranker:
+            passages = reranker.rerank(query, passages)
+        return passages[:k]
 
     def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
         """Tokens as they are generated, then one final :class:`Answer`.
@@ -114,8 +168,8 @@ class Assistant:
         started = time.perf_counter()
         question = clean_question(question)
         language: Language = detect_language(question)
-        # a follow-up is searched and answered with the earlier question(s) it leans on
-        query = standalone_query(question, history)
+        # a follow-up is searched and answered as a standalone question
+        query = self.standalone(question, history)
         passages = self._search(query, self.settings.top_k)
         retrieval_seconds = time.perf_counter() - started
         relevant = [p for p in passages if p.score >= self.settings.relevance_threshold]
@@ -152,7 +206,22 @@ class Assistant:
             documents=len(self.store.list_sources()),
             chunks=self.store.count(),
             store=store,
+            retrieval=self.retrieval_description(),
         )
+
+    def retrieval_description(self) -> str:
+        """What retrieval actually does with these settings, e.g. "hybrid + translation + LLM rerank"."""
+        parts = [self.settings.retrieval_mode]
+        if self.llm_features:
+            if self.settings.translate_query:
+                parts.append("translation")
+            if self.settings.reranker == "llm":
+                parts.append("LLM rerank")
+            if self.settings.followup_rewrite == "llm":
+                parts.append("LLM follow-ups")
+        if self.settings.language_filter:
+            parts.append(f"only {self.settings.language_filter}")
+        return " + ".join(parts)
 
 
 def build_assistant(settings: Settings | None = None) -> Assistant:

@@ -17,10 +17,20 @@ from eval.questions import DEFAULT_SET
 from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
 from eval.runner import EvalResult, evaluate
 from eval.suites import corpus_cases, xquad_cases, xquad_documents
+from eval.systems import parse_variant
 
 log = logging.getLogger(__name__)
 SYSTEMS = ("bm25", "llamaindex-quickstart", "quellen")
-MODES = ("quellen:dense", "quellen:bm25", "quellen:hybrid")
+
+def system_name(value: str) -> str:
+    """argparse type for ``--systems``: a baseline or a ``quellen:MODE[+FEATURE...]`` variant."""
+    if value in SYSTEMS:
+        return value
+    try:
+        parse_variant(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; baselines: {', '.join(SYSTEMS)}") from None
+    return value
 #: XQuAD has 1,224 questions; answering all with the local LLM would take hours here.
 XQUAD_DEFAULT_ANSWERS = 100
 
@@ -38,8 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--systems",
         nargs="+",
         default=list(SYSTEMS),
-        choices=list(SYSTEMS + MODES),
-        help="retrieval systems side by side; quellen:MODE runs quellen's retriever in one mode",
+        type=system_name,
+        help="retrieval systems side by side: bm25, llamaindex-quickstart, quellen (the configured pipeline), "
+        "or quellen:MODE[+FEATURE...] with MODE dense|bm25|hybrid and FEATURE rerank|translate|llmfollowup "
+        "(e.g. quellen:hybrid+translate+rerank)",
     )
     parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="folder for reports")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="diff two saved runs")

@@ -21,7 +21,7 @@ from assistant.types import Passage
 from eval import metrics
 from eval.questions import Gold
 from eval.suites import Case
-from eval.systems import Bm25System, QuellenModeSystem, QuellenSystem, QuickstartSystem, RetrievalSystem
+from eval.systems import Bm25System, QuellenSystem, QuellenVariantSystem, QuickstartSystem, RetrievalSystem
 from ingest.loader import load_documents
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def build_systems(assistant: Assistant, corpus_dir: Path, names: Sequence[str]) 
         elif name == "bm25":
             systems.append(Bm25System(documents, assistant.settings.chunk_size, assistant.settings.chunk_overlap))
         elif name.startswith("quellen:"):
-            systems.append(QuellenModeSystem(assistant, name.split(":", 1)[1]))  # type: ignore[arg-type]
+            systems.append(QuellenVariantSystem(assistant, name))
         elif name == "llamaindex-quickstart":
             systems.append(QuickstartSystem(documents, assistant.embedder))
         else:

@@ -3,8 +3,9 @@
 * ``quellen``: the product's own pipeline, built by ``build_assistant`` (what users get);
 * ``bm25``: llama-index's ``BM25Retriever`` (bm25s, default English stemming) over the
   same chunks as quellen: the lexical baseline;
-* ``quellen:dense``, ``quellen:bm25``, ``quellen:hybrid``: quellen's retriever in each
-  mode over the same index, to choose the default by measurement;
+* ``quellen:MODE[+FEATURE...]`` (``quellen:dense``, ``quellen:hybrid+translate+rerank``):
+  quellen's retrieval in one mode with optional LLM features, over the same index, to
+  choose the default by measurement;
 * ``llamaindex-quickstart``: ``VectorStoreIndex.from_documents`` with llama-index's
   default splitter (1,024 tokens, 20 overlap) and the same embedder, in memory: what
   the five-line tutorial gives.
@@ -21,9 +22,7 @@ from typing import Protocol
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.schema import NodeWithScore
 
-from assistant.followup import standalone_query
 from assistant.pipeline import Assistant
-from assistant.retrieval import HybridRetriever, RetrievalMode
 from assistant.types import Passage
 from ingest.splitter import split_documents
 
@@ -62,15 +61,43 @@ class QuellenSystem:
         return self.assistant.retrieve(question, k, history)
 
 
-class QuellenModeSystem:
-    """quellen's retriever in one fixed mode (dense, bm25 or hybrid) over the same index."""
+#: ``quellen:MODE+FEATURE...`` feature flags and the settings each one turns on
+VARIANT_FEATURES: dict[str, dict[str, object]] = {
+    "rerank": {"reranker": "llm"},
+    "translate": {"translate_query": True},
+    "llmfollowup": {"followup_rewrite": "llm"},
+}
+#: what every ``quellen:`` variant starts from: no LLM in retrieval, rule-based follow-ups
+VARIANT_BASE: dict[str, object] = {"reranker": "none", "translate_query": False, "followup_rewrite": "rules"}
 
-    def __init__(self, assistant: Assistant, mode: RetrievalMode) -> None:
-        self.name = f"quellen:{mode}"
-        self.retriever = HybridRetriever(assistant.store, assistant.embedder, mode, top_k=assistant.settings.top_k)
+
+def parse_variant(name: str) -> dict[str, object]:
+    """Settings for a system name like ``quellen:hybrid+translate+rerank``; ValueError names what is wrong."""
+    if not name.startswith("quellen:"):
+        raise ValueError(f"not a quellen variant: {name!r}")
+    mode, *features = name.split(":", 1)[1].split("+")
+    if mode not in ("dense", "bm25", "hybrid"):
+        raise ValueError(f"unknown retrieval mode {mode!r} in {name!r} (dense, bm25, hybrid)")
+    overrides: dict[str, object] = {**VARIANT_BASE, "retrieval_mode": mode}
+    for feature in features:
+        if feature not in VARIANT_FEATURES:
+            raise ValueError(f"unknown feature {feature!r} in {name!r} ({', '.join(VARIANT_FEATURES)})")
+        overrides.update(VARIANT_FEATURES[feature])
+    return overrides
+
+
+class QuellenVariantSystem:
+    """quellen's own retrieval with some settings changed (``quellen:hybrid+rerank``), over the same index.
+
+    Built with :meth:`Assistant.variant`, so it is the product's code path, not a copy.
+    """
+
+    def __init__(self, assistant: Assistant, name: str) -> None:
+        self.name = name
+        self.assistant = assistant.variant(**parse_variant(name))
 
     def retrieve(self, question: str, k: int, history: Sequence[str] = ()) -> list[Passage]:
-        return self.retriever.retrieve(standalone_query(question, history), k)
+        return self.assistant.retrieve(question, k, history)
 
 
 class Bm25System:

@@ -1,0 +1,101 @@
+"""Questions rewritten by the LLM before retrieval: follow-ups made standalone, and translated.
+
+* **Follow-ups.** "Und wo findet der zweite statt?" names nothing to search for.  With
+  an LLM configured, the conversation's earlier questions and the follow-up go to the
+  model, which writes one standalone question; without one, :mod:`assistant.followup`
+  prepends the previous question (measured against each other in docs/evaluation.md).
+* **Translation.** The embedder ranks a passage in the question's own language above
+  its equally relevant counterpart in the other language; searching also with the
+  question translated (German <-> English) brings the other language's passages up.
+
+Both are short generations (a question, not an answer); results are cached, so a
+question asked again costs nothing.  Output that is not a plausible question (empty,
+a refusal, far too long) is discarded and the original text used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.llms import LLM
+
+from assistant.followup import is_followup
+from assistant.llm import limited
+from assistant.types import Language
+
+log = logging.getLogger(__name__)
+
+_LANGUAGE_NAME: dict[Language, str] = {"de": "German", "en": "English"}
+OTHER_LANGUAGE: dict[Language, Language] = {"de": "en", "en": "de"}
+MAX_QUERY_TOKENS = 80
+_CACHE_SIZE = 512
+
+_STANDALONE_SYSTEM = (
+    "You rewrite the last question of a conversation so that it can be understood without the "
+    "conversation: replace pronouns and references with the names they refer to. Keep the language of "
+    "the last question. Reply with the rewritten question only, no explanation, no answer."
+)
+_TRANSLATE_SYSTEM = (
+    "You translate search questions between German and English. Keep names, places and acronyms. "
+    "Reply with the translated question only, no explanation, no answer."
+)
+
+
+class QueryRewriter:
+    """Standalone and translated search questions from an LLM (llama-index ``LLM``)."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = limited(llm, MAX_QUERY_TOKENS)
+        self._cache: OrderedDict[tuple[str, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def standalone(self, question: str, history: Sequence[str]) -> str:
+        """``question`` rewritten to stand alone when it leans on ``history``; otherwise unchanged."""
+        if not history or not is_followup(question):
+            return question
+        earlier = "\n".join(f"- {q}" for q in history[-3:])
+        prompt = f"Earlier questions:\n{earlier}\n\nLast question: {question}\n\nRewritten last question:"
+        return self._generate(_STANDALONE_SYSTEM, prompt, fallback=question)
+
+    def translate(self, question: str, target: Language) -> str:
+        """``question`` in ``target`` language ("de" or "en")."""
+        prompt = f"Translate this question into {_LANGUAGE_NAME[target]}:\n{question}"
+        return self._generate(_TRANSLATE_SYSTEM, prompt, fallback=question)
+
+    def _generate(self, system: str, prompt: str, fallback: str) -> str:
+        key = (system, prompt)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        messages = [
+            ChatMessage(role=MessageRole.SYSTEM, content=system),
+            ChatMessage(role=MessageRole.USER, content=prompt),
+        ]
+        try:
+            text = self.llm.chat(messages, max_tokens=MAX_QUERY_TOKENS).message.content or ""
+        except Exception:  # an unreachable endpoint must not stop retrieval
+            log.warning("query rewrite failed; searching with the question as asked", exc_info=True)
+            return fallback
+        result = _clean(text) or fallback
+        with self._lock:
+            self._cache[key] = result
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+
+def _clean(text: str) -> str:
+    """The first line of the model's reply, without quotes or a label; empty when implausible."""
+    line = next((ln.strip() for ln in text.strip().splitlines() if ln.strip()), "")
+    for label in ("Rewritten last question:", "Translation:", "Question:", "Frage:"):
+        if line.lower().startswith(label.lower()):
+            line = line[len(label) :].strip()
+    line = line.strip("\"'„“”«» ")
+    if not line or len(line) > 400:
+        return ""
+    return line
