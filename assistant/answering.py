@@ -23,8 +23,9 @@ from llama_index.core.llms import LLM
 
 from assistant.citations import attach_citations
 from assistant.prompts import EXTRACTIVE_INTRO, REFUSAL, SYSTEM, user_prompt
-from assistant.sentences import sentences
+from assistant.sentences import sentence_spans, sentences
 from assistant.types import Answer, Citation, Language, Passage, StreamEvent, Token
+from assistant.verification import CitationVerifier
 
 
 class Answerer(Protocol):
@@ -47,9 +48,10 @@ def is_refusal(text: str) -> bool:
 class LlmAnswerer:
     """Grounded answers from an LLM, with inline ``[n]`` markers."""
 
-    def __init__(self, llm: LLM, name: str) -> None:
+    def __init__(self, llm: LLM, name: str, verifier: CitationVerifier | None = None) -> None:
         self.llm = llm
         self.name = name
+        self.verifier = verifier
 
     def stream(self, question: str, language: Language, passages: Sequence[Passage]) -> Iterator[StreamEvent]:
         started = time.perf_counter()
@@ -71,13 +73,17 @@ class LlmAnswerer:
         else:
             cleaned, citations = attach_citations(text, passages)
             answer = Answer(cleaned, language, citations, passages=list(passages), backend=self.name)
+            if self.verifier is not None:
+                verify_started = time.perf_counter()
+                answer = self.verifier.verify(answer, passages)
+                timings["verification"] = time.perf_counter() - verify_started
         answer.timings.update(timings)
         yield answer
 
 
-def quotable_sentences(text: str) -> list[str]:
-    """Sentences worth quoting: at least five words (headings and contact lines are not answers)."""
-    return [s for s in sentences(text) if len(s.split()) >= 5]
+def quotable_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences worth quoting: at least five words (headings and contact lines are not answers)."""
+    return [(s, e) for s, e in sentence_spans(text) if len(text[s:e].split()) >= 5]
 
 
 class ExtractiveAnswerer:
@@ -92,7 +98,7 @@ class ExtractiveAnswerer:
 
     def stream(self, question: str, language: Language, passages: Sequence[Passage]) -> Iterator[StreamEvent]:
         started = time.perf_counter()
-        candidates = [(n, s) for n, p in enumerate(passages, start=1) for s in quotable_sentences(p.text)]
+        candidates = [(n, span) for n, p in enumerate(passages, start=1) for span in quotable_spans(p.text)]
         if not candidates:
             yield refusal(language, passages, self.name)
             return
@@ -102,7 +108,8 @@ class ExtractiveAnswerer:
             # A follow-up arrives with the earlier question prepended: the context helps to
             # find passages, but the sentences quoted must answer the latest question most.
             query = (query + np.asarray(self.embedder.get_query_embedding(last))) / 2
-        vectors = np.asarray(self.embedder.get_text_embedding_batch([s for _, s in candidates]))
+        texts = [passages[n - 1].text[s:e] for n, (s, e) in candidates]
+        vectors = np.asarray(self.embedder.get_text_embedding_batch(texts))
         scores = vectors @ query
         order = [i for i in np.argsort(-scores) if scores[i] >= self.min_score][: self.max_sentences]
         if not order:
@@ -110,11 +117,15 @@ class ExtractiveAnswerer:
             return
         # Quote in document order within the chosen set, so the text reads naturally.
         chosen = sorted(order, key=lambda i: i)
-        lines = [f"{candidates[i][1]} [{candidates[i][0]}]" for i in chosen]
+        lines = [f"{texts[i]} [{candidates[i][0]}]" for i in chosen]
         text = EXTRACTIVE_INTRO[language] + "\n" + "\n".join(f"- {line}" for line in lines)
         yield Token(text)
-        numbers = list(dict.fromkeys(candidates[i][0] for i in chosen))
-        citations = [Citation(n=n, passage=passages[n - 1]) for n in numbers]
+        citations: list[Citation] = []
+        for i in chosen:  # the quoted sentence is the supporting span; one citation per passage
+            n, (s, e) = candidates[i]
+            if all(c.n != n for c in citations):
+                start = passages[n - 1].start
+                citations.append(Citation(n=n, passage=passages[n - 1], quote_start=start + s, quote_end=start + e))
         answer = Answer(text, language, citations, passages=list(passages), backend=self.name)
         answer.timings["generation"] = time.perf_counter() - started
         yield answer

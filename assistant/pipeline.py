@@ -28,6 +28,7 @@ from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
 from assistant.store import SourceRecord, Store
 from assistant.types import Answer, Language, Passage, StreamEvent
+from assistant.verification import CitationVerifier
 from ingest.pipeline import IngestReport, Progress, ingest_path
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class Assistant:
     def answerer(self) -> Answerer:
         if self.llm is None:
             return ExtractiveAnswerer(self.embedder, min_score=self.settings.relevance_threshold)
-        return LlmAnswerer(self.llm, describe_llm(self.settings))
+        return LlmAnswerer(self.llm, describe_llm(self.settings), CitationVerifier(self.embedder))
 
     @cached_property
     def rewriter(self) -> QueryRewriter | None:

@@ -41,13 +41,29 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """A passage the answer refers to with the inline marker ``[n]``."""
+    """A passage the answer refers to with the inline marker ``[n]``.
+
+    ``quote_start``/``quote_end`` locate the sentence inside the passage that supports
+    the citing statement, as offsets into the source (set by citation verification).
+    """
 
     n: int
     passage: Passage
+    quote_start: int | None = None
+    quote_end: int | None = None
+
+    @property
+    def quote(self) -> str:
+        """The supporting sentence (the whole passage when it is not known)."""
+        if self.quote_start is None or self.quote_end is None:
+            return self.passage.text
+        return self.passage.text[self.quote_start - self.passage.start : self.quote_end - self.passage.start]
 
     def to_json(self) -> dict[str, object]:
-        return self.passage.to_json(self.n)
+        data = self.passage.to_json(self.n)
+        if self.quote_start is not None:
+            data["quote"] = {"start": self.quote_start, "end": self.quote_end, "text": self.quote}
+        return data
 
 
 @dataclass
@@ -62,6 +78,8 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     backend: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    #: statements of the answer that no passage supports (marked in the text as well)
+    unsupported: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         """The public ``ask --json`` shape."""
@@ -69,6 +87,7 @@ class Answer:
             "answer": self.answer,
             "language": self.language,
             "citations": [c.to_json() for c in self.citations],
+            "unsupported": list(self.unsupported),
         }
 
     def to_debug_json(self) -> dict[str, object]:
