@@ -91,7 +91,8 @@ class Assistant:
     def variant(self, **overrides: object) -> Assistant:
         """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
         settings = self.settings.model_copy(update=overrides)
-        same_llm = all(k not in overrides for k in ("llm_backend", "llm_model_path", "openai_base_url"))
+        llm_fields = ("llm_backend", "llm_model_path", "openai_base_url", "openai_model")
+        same_llm = all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields)
         return Assistant(settings, self.embedder, self.store, self.llm if same_llm else _UNSET)
 
     @cached_property

@@ -45,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
     parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=["local", "openai", "extractive"],
+        default=[],
+        help="answer with each of these backends, side by side (default: the configured one)",
+    )
+    parser.add_argument(
         "--systems",
         nargs="+",
         default=list(SYSTEMS),
@@ -62,15 +69,14 @@ def print_summary(result: EvalResult, console: Console) -> None:
         header, rows = retrieval_table(result.summary, key)
         table = Table(title=f"{result.suite}: retrieval {key}")
         for column in header:
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*row)
         console.print(table)
-    answers = result.summary.get("answers")
-    if answers:
-        table = Table(title=f"answers ({result.config.get('answer_backend')})")
+    for backend, answers in result.summary.get("answers", {}).items():
+        table = Table(title=f"answers ({backend})")
         for column in ("group", "n", "key facts", "cit. prec.", "cit. rec.", "refusal P/R", "total p50 s"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for group, v in answers.items():
             table.add_row(
                 group,
@@ -119,6 +125,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 corpus_dir,
                 systems=args.systems,
                 answers=not args.no_answers,
+                backends=args.backends,
                 answer_limit=answer_limit,
                 progress=progress,
             )

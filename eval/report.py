@@ -29,13 +29,22 @@ ANSWER_KEYS = (
 )
 
 
+def side_by_side(per_column: dict[str, dict[str, dict[str, float]]], key: str) -> tuple[list[str], list[list[str]]]:
+    """Rows: group; columns: one per system (or backend), ``key`` as the value."""
+    columns = list(per_column)
+    groups = sorted({g for c in columns for g in per_column[c]}, key=lambda g: (g == "all", g))
+    rows = [[g] + [f"{per_column[c].get(g, {}).get(key, float('nan')):.3f}" for c in columns] for g in groups]
+    return ["group", *columns], rows
+
+
 def retrieval_table(summary: dict[str, Any], key: str = "hit@5") -> tuple[list[str], list[list[str]]]:
-    """Rows: group; columns: one per system, ``key`` as the value."""
-    retrieval = summary["retrieval"]
-    systems = list(retrieval)
-    groups = sorted({g for s in systems for g in retrieval[s]}, key=lambda g: (g == "all", g))
-    rows = [[g] + [f"{retrieval[s].get(g, {}).get(key, float('nan')):.3f}" for s in systems] for g in groups]
-    return ["group", *systems], rows
+    """Retrieval ``key`` per group, systems side by side."""
+    return side_by_side(summary["retrieval"], key)
+
+
+def answer_table(summary: dict[str, Any], key: str = "key_facts") -> tuple[list[str], list[list[str]]]:
+    """Answer ``key`` per group, answer backends side by side."""
+    return side_by_side(summary.get("answers", {}), key)
 
 
 def _markdown(header: list[str], rows: list[list[str]]) -> str:
@@ -60,12 +69,9 @@ def render_markdown(result: EvalResult) -> str:
     parts += ["", "Questions per group: " + ", ".join(f"{g} {n}" for g, n in n_by_group.items())]
     answers = result.summary.get("answers")
     if answers:
-        header = ["group", "n", *ANSWER_KEYS]
-        rows = [
-            [group, str(values["n"]), *(f"{values[key]:.3f}" for key in ANSWER_KEYS)]
-            for group, values in answers.items()
-        ]
-        parts += ["", f"## Answers ({result.config.get('answer_backend')})", "", _markdown(header, rows)]
+        for key in ANSWER_KEYS:
+            header, rows = answer_table(result.summary, key)
+            parts += ["", f"## Answers {key}", "", _markdown(header, rows)]
         parts += [
             "",
             "key_facts: share of key facts found in the answer; citation precision: share of citations that "
@@ -104,11 +110,13 @@ def plot(result: EvalResult, folder: Path) -> list[Path]:
         written.append(path)
     if result.answer_rows:
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.hist([r["total_s"] for r in result.answer_rows], bins=20, alpha=0.7, label="total")
-        ax.hist([r["first_token_s"] for r in result.answer_rows], bins=20, alpha=0.7, label="first token")
+        for backend in dict.fromkeys(r["backend"] for r in result.answer_rows):
+            mine = [r for r in result.answer_rows if r["backend"] == backend]
+            ax.hist([r["total_s"] for r in mine], bins=20, alpha=0.6, label=f"total, {backend[:30]}")
+            ax.hist([r["first_token_s"] for r in mine], bins=20, alpha=0.6, label=f"first token, {backend[:30]}")
         ax.set_xlabel("seconds")
         ax.set_ylabel("answers")
-        ax.set_title(f"answer latency ({result.config.get('answer_backend')})")
+        ax.set_title("answer latency")
         ax.legend()
         fig.tight_layout()
         path = folder / "answer_latency.png"
@@ -158,12 +166,13 @@ def compare(a: Path, b: Path) -> str:
                 lines.append(
                     f"| {system} {group} {key} | {old[key]:.3f} | {values[key]:.3f} | {values[key] - old[key]:+.3f} |"
                 )
-    for group, values in second["summary"].get("answers", {}).items():
-        old = first["summary"].get("answers", {}).get(group)
-        if not old:
-            continue
-        for key in ANSWER_KEYS:
-            lines.append(
-                f"| answers {group} {key} | {old[key]:.3f} | {values[key]:.3f} | {values[key] - old[key]:+.3f} |"
-            )
+    for backend, groups in second["summary"].get("answers", {}).items():
+        for group, values in groups.items():
+            old = first["summary"].get("answers", {}).get(backend, {}).get(group)
+            if not old or not isinstance(values, dict):
+                continue
+            for key in ANSWER_KEYS:
+                lines.append(
+                    f"| {backend} {group} {key} | {old[key]:.3f} | {values[key]:.3f} | {values[key] - old[key]:+.3f} |"
+                )
     return "\n".join(lines) + "\n"

@@ -97,10 +97,16 @@ def evaluate(
     answers: bool = True,
     answer_limit: int | None = None,
     progress: Progress | None = None,
+    backends: Sequence[str] = (),
 ) -> EvalResult:
-    """Index ``corpus_dir`` into the eval collection, then run every case through every system."""
+    """Index ``corpus_dir`` into the eval collection, then run every case through every system.
+
+    Answers come from each of ``backends`` (local, openai, extractive) in turn, reported
+    side by side; by default from the configured one.
+    """
     eval_settings = settings.model_copy(update={"corpus_dir": corpus_dir, "collection": f"eval_{suite}"})
     assistant = build_assistant(eval_settings)
+    answer_backends = list(backends) or [settings.llm_backend]
     report = assistant.ingest()
     log.info("eval index: %s", report.summary())
     built = build_systems(assistant, corpus_dir, systems)
@@ -111,7 +117,9 @@ def evaluate(
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
             "top_k": settings.top_k,
-            "answer_backend": assistant.answerer_name if answers else None,
+            "answer_backend": [assistant.variant(llm_backend=b).answerer_name for b in answer_backends]
+            if answers
+            else None,
             "relevance_threshold": settings.relevance_threshold,
             "systems": list(systems),
             "cases": len(cases),
@@ -143,10 +151,12 @@ def evaluate(
                 progress(f"retrieval {system.name}", done, total)
     if answers:
         answer_cases = spread(cases, answer_limit)
-        for index, case in enumerate(answer_cases, start=1):
-            result.answer_rows.append(_answer_row(assistant, case))
-            if progress:
-                progress("answers", index, len(answer_cases))
+        for backend in answer_backends:
+            answerer = assistant.variant(llm_backend=backend)
+            for index, case in enumerate(answer_cases, start=1):
+                result.answer_rows.append(_answer_row(answerer, case))
+                if progress:
+                    progress(f"answers {backend}", index, len(answer_cases))
     result.summary = summarise(result)
     return result
 
@@ -167,6 +177,7 @@ def _answer_row(assistant: Assistant, case: Case) -> dict[str, Any]:
     covered = [any(is_relevant(p, g) for p in cited) for g in golds]
     return {
         "id": case.id,
+        "backend": assistant.answerer_name,
         "group": case.group,
         "language": case.language,
         "question": case.question,
@@ -206,6 +217,8 @@ def summarise(result: EvalResult) -> dict[str, Any]:
 
 
 def _answer_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{backend: {group: metrics}}``: answer quality per backend and question group."""
+
     def block(selected: Sequence[dict[str, Any]]) -> dict[str, float]:
         answerable = [r for r in selected if r["answerable"]]
         precision, recall = metrics.precision_recall(
@@ -230,9 +243,12 @@ def _answer_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "total_p95_s": metrics.percentile([r["total_s"] for r in selected], 95),
         }
 
-    by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_group[row["group"]].append(row)
-    summary = {group: block(selected) for group, selected in sorted(by_group.items())}
-    summary["all"] = block(rows)
+    summary: dict[str, Any] = {}
+    for backend in dict.fromkeys(r["backend"] for r in rows):
+        mine = [r for r in rows if r["backend"] == backend]
+        by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in mine:
+            by_group[row["group"]].append(row)
+        summary[backend] = {group: block(selected) for group, selected in sorted(by_group.items())}
+        summary[backend]["all"] = block(mine)
     return summary

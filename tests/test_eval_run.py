@@ -57,7 +57,7 @@ def test_eval_subset_end_to_end(tmp_path: Path, corpus_copy: Path) -> None:
     assert set(retrieval) == {"bm25", "llamaindex-quickstart", "quellen"}
     assert retrieval["quellen"]["all"]["n"] == 5
     assert 0.0 <= retrieval["quellen"]["all"]["mrr"] <= retrieval["quellen"]["all"]["hit@10"] <= 1.0
-    assert result.summary["answers"]["all"]["n"] == 5
+    assert result.summary["answers"]["extractive (no LLM)"]["all"]["n"] == 5
     folder = write_report(result, tmp_path / "reports")
     assert {p.name for p in folder.iterdir()} >= {
         "report.md",
@@ -81,3 +81,23 @@ def test_xquad_suite_reads_the_squad_layout(tmp_path: Path) -> None:
     german = next(c for c in cases if c.language == "de")
     assert set(german.targets) == {"DE→DE", "DE→EN", "DE→any"}
     assert (tmp_path / german.targets["DE→EN"][0].source).is_file()
+
+
+def test_answer_backends_are_reported_side_by_side(tmp_path: Path, corpus_copy: Path) -> None:
+    from tests.openai_stub import OpenAIStub
+
+    with OpenAIStub("Der zweite Metropolkongress findet in Heilbronn statt [1].") as stub:
+        settings = Settings(
+            corpus_dir=corpus_copy,
+            state_dir=tmp_path / "state",
+            llm_backend="extractive",
+            openai_base_url=stub.base_url,
+            openai_model="stub-model",
+        )
+        cases = corpus_cases(DEFAULT_SET, corpus_copy)[:3]
+        result = evaluate("corpus", cases, settings, corpus_copy, ["quellen"], backends=["extractive", "openai"])
+    answers = result.summary["answers"]
+    assert list(answers) == ["extractive (no LLM)", f"stub-model at {stub.base_url}"]
+    assert all(block["all"]["n"] == 3 for block in answers.values())
+    report = write_report(result, tmp_path / "reports")
+    assert f"| group | extractive (no LLM) | stub-model at {stub.base_url} |" in (report / "report.md").read_text()
