@@ -36,11 +36,26 @@ def test_chat_answers_with_numbered_sources(running_app: str) -> None:
     assert answer["role"] == "assistant"
     text = answer["content"] if isinstance(answer["content"], str) else str(answer["content"])
     assert "Heilbronn" in text and "**Quellen**" in text and "[1]" in text
+    assert "<mark>" in text and "Heilbronn" in text.split("<mark>", 1)[1].split("</mark>", 1)[0], "cited sentence marked"
+
+
+def test_documents_are_escaped_around_the_marked_sentence() -> None:
+    from assistant.types import Citation, Passage
+    from ui.app import _highlighted
+
+    text = "<script>alert(1)</script> Vorher. Der Kongress ist in Heilbronn. Nachher <b>fett</b>."
+    start = text.index("Der")
+    end = text.index("Nachher") - 1
+    passage = Passage("x.txt", text, 100, 100 + len(text), 0.5)
+    shown = _highlighted(Citation(1, passage, 100 + start, 100 + end))
+    assert "<script>" not in shown and "<b>" not in shown
+    assert "<mark>Der Kongress ist in Heilbronn.</mark>" in shown
 
 
 def test_status_line_names_models_and_chunks(assistant: Assistant) -> None:
     line = assistant.status().line()
     assert "use-multilingual" in line and f"{assistant.store.count()} chunks" in line
+    assert "Search: hybrid" in line and "translation" not in line, "extractive mode uses no LLM in search"
 
 
 def test_followup_in_the_chat_uses_the_conversation(running_app: str) -> None:

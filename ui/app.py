@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.pipeline import Assistant, InvalidQuestionError
-from assistant.types import Answer, Passage, Token
+from assistant.types import Answer, Citation, Passage, Token
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,19 @@ def _quote(passage: Passage, limit: int = 600) -> str:
     return html.escape(text)
 
 
+def _highlighted(citation: Citation, limit: int = 600) -> str:
+    """The cited passage, escaped, with its supporting sentence marked."""
+    p = citation.passage
+    if citation.quote_start is None or citation.quote_end is None:
+        return _quote(p, limit)
+    start, end = citation.quote_start - p.start, citation.quote_end - p.start
+    before, quote, after = (" ".join(part.split()) for part in (p.text[:start], p.text[start:end], p.text[end:]))
+    room = max(0, limit - len(quote)) // 2
+    before = ("… " + before[-room:].split(" ", 1)[-1]) if len(before) > room else before
+    after = (after[:room].rsplit(" ", 1)[0] + " …") if len(after) > room else after
+    return f"{html.escape(before)} <mark>{html.escape(quote)}</mark> {html.escape(after)}".strip()
+
+
 def _text(content: Any) -> str:
     """Plain text of a chat message: Gradio gives a string or a list of typed parts."""
     if isinstance(content, str):
@@ -56,7 +69,8 @@ def render_answer(answer: Answer) -> str:
         parts.append(f"\n\n**{_SOURCES_HEADING[answer.language]}**")
         for citation in answer.citations:
             p = citation.passage
-            parts.append(f"\n\n**[{citation.n}]** `{html.escape(p.source)}` (Zeichen {p.start}–{p.end})\n> {_quote(p)}")
+            where = f"`{html.escape(p.source)}` (Zeichen {p.start}–{p.end})"
+            parts.append(f"\n\n**[{citation.n}]** {where}\n> {_highlighted(citation)}")
     elif answer.refused and answer.passages:
         parts.append(f"\n\n*{_CLOSEST_HEADING[answer.language]}:*")
         for p in answer.passages[:3]:
