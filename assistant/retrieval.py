@@ -82,6 +82,9 @@ def _passage_from_record(chunk_id: str, text: str, meta: dict, cosine: float) ->
         score=cosine,
         language=str(meta.get("language", "")),
         chunk_id=chunk_id,
+        section=str(meta.get("section") or ""),
+        page=int(meta["page"]) if meta.get("page") is not None else None,
+        page_end=int(meta["page_end"]) if meta.get("page_end") is not None else None,
     )
 
 

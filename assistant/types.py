@@ -27,9 +27,14 @@ class Passage:
     score: float
     language: str = ""
     chunk_id: str = ""
+    #: heading of the section the middle of the passage is in (HTML, DOCX, Markdown), if known
+    section: str = ""
+    #: PDF pages the passage starts and ends on, if known
+    page: int | None = None
+    page_end: int | None = None
 
     def to_json(self, n: int) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "n": n,
             "source": self.source,
             "text": self.text,
@@ -37,6 +42,12 @@ class Passage:
             "end": self.end,
             "score": round(float(self.score), 4),
         }
+        if self.section:
+            data["section"] = self.section
+        if self.page is not None:
+            data["page"] = self.page
+            data["page_end"] = self.page_end if self.page_end is not None else self.page
+        return data
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
 """Read source files into llama-index ``Document`` objects.
 
-The text is kept exactly as it is in the file (no newline translation, no stripping):
-citation offsets point into it, and the source viewer shows it.
+Text files are kept exactly as they are (no newline translation, no stripping): citation
+offsets point into the text, and the source viewer shows it.  HTML, PDF and DOCX are
+reduced to plain text by :mod:`ingest.extract`; that text is then the document's text.
+Section headings and PDF page starts travel in the metadata (as JSON, excluded from
+embedding) until the splitter turns them into each chunk's ``section`` and ``page``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +18,14 @@ from pathlib import Path
 from llama_index.core import Document
 
 from assistant.language import detect_language
+from ingest.extract import SUPPORTED_SUFFIXES, UnreadableFileError, extract
 
 log = logging.getLogger(__name__)
 
-#: File types read today; issue 6 adds html, pdf and docx.
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
-
-
-class UnreadableFileError(ValueError):
-    """A file that cannot be ingested; the message names the file and the reason."""
+__all__ = ["SUPPORTED_SUFFIXES", "UnreadableFileError", "load_document", "load_documents"]
+#: metadata keys that carry structure to the splitter; never embedded, never stored per chunk
+STRUCTURE_KEYS = ("sections_json", "pages_json")
+_HIDDEN = ["source", "file_name", "language", "content_hash", *STRUCTURE_KEYS]
 
 
 @dataclass(frozen=True)
@@ -35,23 +38,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_text(path: Path) -> str:
-    """Decode ``path`` as UTF-8, falling back to Latin-1 for legacy German files."""
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise UnreadableFileError(f"{path}: looks binary (NUL bytes), not a text document")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        log.info("%s: not UTF-8, read as Latin-1", path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise UnreadableFileError(f"{path}: empty document")
-    return text
-
-
 def source_name(path: Path, root: Path) -> str:
     """The name a document is known by: its path relative to the corpus root, with '/'."""
     try:
@@ -62,7 +48,8 @@ def source_name(path: Path, root: Path) -> str:
 
 def load_document(path: Path, root: Path) -> Document:
     """Load one file as a ``Document`` whose id is its source name."""
-    text = read_text(path)
+    extracted = extract(path)
+    text = extracted.text
     source = source_name(path, root)
     return Document(
         id_=source,
@@ -72,9 +59,11 @@ def load_document(path: Path, root: Path) -> Document:
             "file_name": path.name,
             "language": detect_language(text[:4000]),
             "content_hash": content_hash(text),
+            "sections_json": json.dumps(extracted.sections, ensure_ascii=False),
+            "pages_json": json.dumps(extracted.pages),
         },
-        excluded_embed_metadata_keys=["source", "file_name", "language", "content_hash"],
-        excluded_llm_metadata_keys=["source", "file_name", "language", "content_hash"],
+        excluded_embed_metadata_keys=list(_HIDDEN),
+        excluded_llm_metadata_keys=list(_HIDDEN),
     )
 
 
@@ -93,7 +82,7 @@ def load_documents(path: Path, root: Path | None = None) -> tuple[list[Document]
     documents: list[Document] = []
     skipped: list[Skipped] = []
     for file in find_files(path):
-        if file.suffix.lower() not in TEXT_SUFFIXES:
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(Skipped(file, f"unsupported file type {file.suffix or '(none)'}"))
             continue
         try:

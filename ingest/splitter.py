@@ -9,6 +9,7 @@ checked here because a citation whose offsets are wrong is worse than none.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
 from assistant.language import detect_language
+from ingest.extract import Extracted
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,18 @@ def _locate(node: TextNode, text: str, search_from: int) -> tuple[int, int]:
 
 
 def split_documents(documents: Sequence[Document], chunk_size: int, chunk_overlap: int) -> list[TextNode]:
-    """Chunks of all ``documents``; each chunk's metadata has source, language, start and end."""
+    """Chunks of all ``documents``; each chunk's metadata has source, language, start and end.
+
+    Chunks of documents with structure also get ``section`` (heading) and ``page`` (PDF).
+    """
     splitter = make_splitter(chunk_size, chunk_overlap)
     chunks: list[TextNode] = []
     for document in documents:
+        structure = Extracted(
+            document.text,
+            [(int(o), str(h)) for o, h in json.loads(document.metadata.get("sections_json") or "[]")],
+            [int(o) for o in json.loads(document.metadata.get("pages_json") or "[]")],
+        )
         search_from = 0
         for index, node in enumerate(splitter.get_nodes_from_documents([document])):
             if not isinstance(node, TextNode) or not node.get_content().strip():
@@ -63,11 +73,22 @@ def split_documents(documents: Sequence[Document], chunk_size: int, chunk_overla
             search_from = start + 1
             node.start_char_idx, node.end_char_idx = start, end
             node.id_ = f"{document.doc_id}#{index}"
+            for key in ("sections_json", "pages_json"):
+                node.metadata.pop(key, None)
+            node.excluded_embed_metadata_keys = [k for k in node.excluded_embed_metadata_keys if k in node.metadata]
+            node.excluded_llm_metadata_keys = [k for k in node.excluded_llm_metadata_keys if k in node.metadata]
             node.metadata.update(
                 chunk_index=index,
                 start=start,
                 end=end,
                 language=detect_language(node.get_content(), default=document.metadata.get("language", "en")),
             )
+            if structure.sections:
+                # the middle, not the start: with overlap a chunk often starts at the end of the section before
+                node.metadata["section"] = structure.section_at((start + end) // 2)
+            page = structure.page_at(start)
+            if page is not None:
+                node.metadata["page"] = page
+                node.metadata["page_end"] = structure.page_at(max(start, end - 1))
             chunks.append(node)
     return chunks

@@ -1,0 +1,207 @@
+"""Plain text out of each supported file type, with where its sections and pages start.
+
+The extracted text is what quellen indexes, stores as the document's text and cites
+into (``text == source_text[start:end]``); so every format is reduced to one string
+first, and its structure is kept as offsets into that string:
+
+* ``sections``: (offset, heading) for headings (Markdown ``#``, HTML ``h1``-``h6``,
+  Word "Heading" styles), so a chunk knows the section it belongs to;
+* ``pages``: the offset where each PDF page starts, so a citation names its page.
+
+Libraries: BeautifulSoup (HTML, with Python's own parser), pypdf (PDF), python-docx
+(DOCX), charset-normalizer (legacy encodings).  Navigation, headers, footers, scripts
+and styles are dropped from HTML: they are boilerplate, not content.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+#: larger files are refused before reading: a collection of documents, not a data dump
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_BOILERPLATE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg")
+_BLOCK_TAGS = frozenset(
+    "p div section article main li dt dd pre blockquote table tr h1 h2 h3 h4 h5 h6 figcaption td th".split()
+)
+
+
+class UnreadableFileError(ValueError):
+    """A file that cannot be ingested; the message names the file and the reason."""
+
+
+@dataclass
+class Extracted:
+    """A document's text and its structure as offsets into that text."""
+
+    text: str
+    sections: list[tuple[int, str]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+
+    def section_at(self, offset: int) -> str:
+        """Heading of the section containing ``offset`` ("" before the first heading)."""
+        current = ""
+        for start, heading in self.sections:
+            if start > offset:
+                break
+            current = heading
+        return current
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page containing ``offset`` (PDF), else ``None``."""
+        if not self.pages:
+            return None
+        page = 1
+        for number, start in enumerate(self.pages, start=1):
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def extract(path: Path) -> Extracted:
+    """The text and structure of ``path``; :class:`UnreadableFileError` says why not."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UnreadableFileError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        text = decode(path.read_bytes(), path)
+        sections = [(m.start(), m.group(2)) for m in _MD_HEADING.finditer(text)] if suffix != ".txt" else []
+        result = Extracted(text, sections)
+    elif suffix in HTML_SUFFIXES:
+        result = _html(decode(path.read_bytes(), path))
+    elif suffix == ".pdf":
+        result = _pdf(path)
+    elif suffix == ".docx":
+        result = _docx(path)
+    else:
+        raise UnreadableFileError(f"{path}: unsupported file type {suffix or '(none)'}")
+    if not result.text.strip():
+        raise UnreadableFileError(f"{path}: empty document (no text)")
+    return result
+
+
+def decode(raw: bytes, path: Path) -> str:
+    """UTF-8, else the encoding charset-normalizer finds (legacy German files), else Latin-1."""
+    if raw[:2] == b"\x1f\x8b":
+        raise UnreadableFileError(f"{path}: gzip-compressed; unpack it first")
+    if b"\x00" in raw[:8192]:
+        raise UnreadableFileError(f"{path}: looks binary (NUL bytes), not a text document")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        encoding = best.encoding if best is not None else "latin-1"
+        text = raw.decode(encoding, errors="replace")
+        log.info("%s: not UTF-8, read as %s", path, encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _html(markup: str) -> Extracted:
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup.find_all(_BOILERPLATE_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]}):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    blocks: list[str] = []
+    sections: list[tuple[int, str]] = []
+    offset = 0
+    current: list[str] = []
+
+    def flush() -> None:
+        nonlocal offset
+        line = " ".join(" ".join(current).split())
+        current.clear()
+        if line:
+            blocks.append(line)
+            offset += len(line) + 2
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # not comments, CDATA, doctype
+                    current.append(str(child))
+            elif isinstance(child, Tag):
+                if child.name == "br":
+                    flush()
+                elif child.name in _BLOCK_TAGS:
+                    flush()
+                    if child.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                        heading = " ".join(child.get_text(" ").split())
+                        if heading:
+                            sections.append((offset, heading))
+                    walk(child)
+                    flush()
+                else:
+                    walk(child)
+
+    walk(root)  # type: ignore[arg-type]
+    flush()
+    return Extracted("\n\n".join(blocks), sections)
+
+
+def _pdf(path: Path) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise UnreadableFileError(f"{path}: encrypted PDF")
+        pages_text = [(page.extract_text() or "").strip() for page in reader.pages]
+    except UnreadableFileError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        raise UnreadableFileError(f"{path}: broken PDF ({error})") from error
+    text, starts = "", []
+    for page in pages_text:
+        starts.append(len(text))
+        text += page + "\n\n"
+    if not text.strip():
+        raise UnreadableFileError(f"{path}: PDF without a text layer (scanned?); OCR it first")
+    return Extracted(text.rstrip("\n") + "\n", pages=starts)
+
+
+def _docx(path: Path) -> Extracted:
+    import zipfile
+
+    from docx import Document as WordDocument
+    from docx.opc.exceptions import OpcError
+
+    try:
+        word = WordDocument(str(path))
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
+        raise UnreadableFileError(f"{path}: broken DOCX ({error})") from error
+    parts: list[str] = []
+    sections: list[tuple[int, str]] = []
+    offset = 0
+    for paragraph in word.paragraphs:
+        line = paragraph.text.strip()
+        if not line:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if style.lower().startswith(("heading", "überschrift", "title", "titel")):
+            sections.append((offset, line))
+        parts.append(line)
+        offset += len(line) + 2
+    return Extracted("\n\n".join(parts), sections)
+
