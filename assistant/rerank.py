@@ -18,10 +18,7 @@ from llama_index.core.llms import LLM
 from assistant.llm import yes_probability
 from assistant.types import Passage
 
-_SYSTEM = (
-    "You judge search results for a question. The passage may be in German or English. "
-    "Reply with yes or no only."
-)
+_SYSTEM = "You judge search results for a question. The passage may be in German or English. Reply with yes or no only."
 
 
 class LlmJudgeReranker:

@@ -138,9 +138,7 @@ class HybridRetriever:
         )
         self._signature = signature
 
-    def retrieve(
-        self, question: str, k: int, language: str | None = None, also: Sequence[str] = ()
-    ) -> list[Passage]:
+    def retrieve(self, question: str, k: int, language: str | None = None, also: Sequence[str] = ()) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first.
 
         ``also`` holds other phrasings of the same question (e.g. its translation): each is

@@ -15,12 +15,13 @@ from rich.table import Table
 from assistant.config import Settings
 from eval.questions import DEFAULT_SET
 from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
-from eval.runner import EvalResult, evaluate
+from eval.runner import EvalResult, evaluate, spread
 from eval.suites import corpus_cases, xquad_cases, xquad_documents
 from eval.systems import parse_variant
 
 log = logging.getLogger(__name__)
 SYSTEMS = ("bm25", "llamaindex-quickstart", "quellen")
+
 
 def system_name(value: str) -> str:
     """argparse type for ``--systems``: a baseline or a ``quellen:MODE[+FEATURE...]`` variant."""
@@ -31,6 +32,8 @@ def system_name(value: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{exc}; baselines: {', '.join(SYSTEMS)}") from None
     return value
+
+
 #: XQuAD has 1,224 questions; answering all with the local LLM would take hours here.
 XQUAD_DEFAULT_ANSWERS = 100
 
@@ -39,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", choices=["corpus", "xquad"], default="corpus")
     parser.add_argument("--data", type=Path, help="XQuAD folder (xquad*.de.json, xquad*.en.json)")
     parser.add_argument("--questions", type=Path, default=DEFAULT_SET, help="question set (corpus suite)")
-    parser.add_argument("--limit", type=int, help="only the first N cases (quick runs)")
+    parser.add_argument("--limit", type=int, help="only N cases, spread evenly over the set (quick runs)")
     parser.add_argument(
         "--answers", type=int, default=None, help="answer N cases spread over the set (default: all; xquad: 100)"
     )
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             corpus_dir = settings.corpus_dir
             cases = corpus_cases(args.questions, corpus_dir)
         if args.limit:
-            cases = cases[: args.limit]
+            cases = spread(cases, args.limit)
         answer_limit = args.answers
         if answer_limit is None and args.suite == "xquad":
             answer_limit = XQUAD_DEFAULT_ANSWERS

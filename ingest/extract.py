@@ -204,4 +204,3 @@ def _docx(path: Path) -> Extracted:
         parts.append(line)
         offset += len(line) + 2
     return Extracted("\n\n".join(parts), sections)
-

@@ -17,7 +17,8 @@ HTML = """<!doctype html><html><head><title>T</title><style>p {color: red}</styl
 <main><h1>Regionalverband</h1><p>Der Verband   plant die <b>Regionalentwicklung</b>
 im Großraum.</p><p>Die Regionalversammlung tagt öffentlich; sie beschließt den Regionalplan, den Landschaftsrahmenplan
 und den Regionalverkehrsplan. Ihre Mitglieder werden alle fünf Jahre direkt von den Bürgerinnen und Bürgern der
-fünf Landkreise und der Landeshauptstadt gewählt. Die Geschäftsstelle bereitet die Sitzungen vor.</p><h2>Verkehr</h2><p>Die S-Bahn verbindet 179 Orte der Region.</p><p>Der Verband ist Aufgabenträger für die S-Bahn
+fünf Landkreise und der Landeshauptstadt gewählt. Die Geschäftsstelle bereitet die Sitzungen vor.</p>
+<h2>Verkehr</h2><p>Die S-Bahn verbindet 179 Orte der Region.</p><p>Der Verband ist Aufgabenträger für die S-Bahn
 und plant ihren Ausbau gemeinsam mit dem Land und der Deutschen Bahn. Zu den Hauptverkehrszeiten fahren die Züge im
 Viertelstundentakt. Neue Strecken und Verlängerungen werden mit Bund und Land finanziert. Auch Expressbuslinien
 ergänzen das Netz dort, wo keine Schiene liegt, und verbinden Mittelzentren ohne Umweg über die Landeshauptstadt.</p>
