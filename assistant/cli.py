@@ -55,16 +55,28 @@ def _ingest_if_empty(assistant: Assistant) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from assistant.pipeline import build_assistant
 
     assistant = build_assistant(_settings(args))
-    with Progress(transient=True) as bar:
-        task = bar.add_task("ingesting", total=None)
+    started = time.perf_counter()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("ingesting", total=None, rate="")
 
-        def progress(source: str, done: int, total: int) -> None:
-            bar.update(task, total=total, completed=done, description=source[:40])
+        def progress(source: str, done: int, total: int, chunks: int) -> None:
+            seconds = max(time.perf_counter() - started, 1e-6)
+            rate = f"{done / seconds:.1f} files/s, {chunks / seconds:.0f} chunks/s"
+            bar.update(task, total=total, completed=done, description=source[-40:], rate=rate)
 
         report = assistant.ingest(Path(args.path) if args.path else None, rebuild=args.rebuild, progress=progress)
     sys.stdout.write(report.summary() + "\n")

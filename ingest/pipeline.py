@@ -26,7 +26,8 @@ from ingest.splitter import split_documents
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
+#: ``progress(source, files_done, files_total, chunks_done)``, called after each document
+Progress = Callable[[str, int, int, int], None]
 
 
 @dataclass
@@ -42,10 +43,11 @@ class IngestReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
+        rate = f" ({self.chunks_embedded / self.seconds:.1f} chunks/s)" if self.chunks_embedded and self.seconds else ""
         text = (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s{rate}"
         )
         for item in self.skipped:
             text += f"\n  skipped {item.path}: {item.reason}"
@@ -96,8 +98,6 @@ def ingest_path(
     for done, document in enumerate(todo, start=1):
         source = document.metadata["source"]
         chunks = split_documents([document], settings.chunk_size, settings.chunk_overlap)
-        if progress:
-            progress(source, done, len(todo))
         if not chunks:
             report.skipped.append(Skipped(Path(source), "no text to index"))
             continue
@@ -119,6 +119,8 @@ def ingest_path(
             embedding=vectors[0],
         )
         report.chunks_embedded += len(chunks)
+        if progress:
+            progress(source, done, len(todo), report.chunks_embedded)
     report.seconds = time.perf_counter() - started
     log.info("ingest: %s", report.summary())
     return report

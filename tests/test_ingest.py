@@ -50,11 +50,26 @@ def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path) -> None:
     shutil.copytree(CORPUS, corpus)
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
 
-    first = assistant.ingest()
+    calls: list[tuple[str, int, int, int]] = []
+    first = assistant.ingest(progress=lambda *args: calls.append(args))
     assert len(first.added) == 5 and first.chunks_embedded == assistant.store.count()
+    assert [c[1:3] for c in calls] == [(n, 5) for n in range(1, 6)] and calls[-1][3] == first.chunks_embedded
+    assert "chunks/s" in first.summary()
 
-    again = assistant.ingest()
+    embedded: list[int] = []
+    real_batch = assistant.embedder.get_text_embedding_batch
+
+    def counting_batch(texts: list[str], **kwargs: object) -> list[list[float]]:
+        embedded.append(len(texts))
+        return real_batch(texts, **kwargs)  # type: ignore[arg-type]
+
+    object.__setattr__(assistant.embedder, "get_text_embedding_batch", counting_batch)
+    try:
+        again = assistant.ingest()
+    finally:
+        object.__delattr__(assistant.embedder, "get_text_embedding_batch")
     assert again.chunks_embedded == 0 and len(again.unchanged) == 5
+    assert embedded == [], "an unchanged folder computes no embedding at all"
 
     edited = corpus / "presseinformation-netzwerkkonferenz-2007.txt"
     edited.write_text(
