@@ -8,6 +8,8 @@ first, and its structure is kept as offsets into that string:
   Word "Heading" styles), so a chunk knows the section it belongs to;
 * ``pages``: the offset where each PDF page starts, so a citation names its page.
 
+Man pages (``name.1.gz``) are rendered by the system's ``man`` when it is installed.
+
 Libraries: BeautifulSoup (HTML, with Python's own parser), pypdf (PDF), python-docx
 (DOCX), charset-normalizer (legacy encodings).  Navigation, headers, footers, scripts
 and styles are dropped from HTML: they are boilerplate, not content.
@@ -16,7 +18,10 @@ and styles are dropped from HTML: they are boilerplate, not content.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +33,10 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 #: larger files are refused before reading: a collection of documents, not a data dump
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
+#: man pages as Debian ships them: ``name.SECTION.gz`` (ls.1.gz, apt.conf.5.gz)
+_MAN_PAGE = re.compile(r"\.[1-9][a-z]*\.gz$", re.IGNORECASE)
+_MAN_HEADING = re.compile(r"^([A-ZÄÖÜ][A-ZÄÖÜ0-9 ,/-]{1,40})$", re.MULTILINE)
+_OVERSTRIKE = re.compile(r".\x08")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BOILERPLATE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg")
 _BLOCK_TAGS = frozenset(
@@ -69,7 +78,7 @@ class Extracted:
 
 
 def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+    return path.suffix.lower() in SUPPORTED_SUFFIXES or bool(_MAN_PAGE.search(path.name))
 
 
 def extract(path: Path) -> Extracted:
@@ -78,7 +87,9 @@ def extract(path: Path) -> Extracted:
     if size > MAX_FILE_BYTES:
         raise UnreadableFileError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
+    if _MAN_PAGE.search(path.name):
+        result = _man(path)
+    elif suffix in TEXT_SUFFIXES:
         text = decode(path.read_bytes(), path)
         sections = [(m.start(), m.group(2)) for m in _MD_HEADING.finditer(text)] if suffix != ".txt" else []
         result = Extracted(text, sections)
@@ -157,6 +168,23 @@ def _html(markup: str) -> Extracted:
     walk(root)  # type: ignore[arg-type]
     flush()
     return Extracted("\n\n".join(blocks), sections)
+
+
+def _man(path: Path) -> Extracted:
+    """A man page rendered to plain text by the system's ``man`` (groff); section names as headings."""
+    man = shutil.which("man")
+    if man is None:
+        raise UnreadableFileError(f"{path}: man pages need the 'man' command (Debian package man-db)")
+    env = {**os.environ, "MANWIDTH": "100", "LANG": "C.UTF-8", "MANPAGER": "cat", "PAGER": "cat"}
+    try:
+        run = subprocess.run([man, "-l", str(path)], capture_output=True, env=env, timeout=60, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise UnreadableFileError(f"{path}: man took too long to render it") from error
+    if run.returncode != 0 or not run.stdout.strip():
+        message = run.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise UnreadableFileError(f"{path}: man could not render it ({message[0]})")
+    text = _OVERSTRIKE.sub("", run.stdout.decode("utf-8", "replace"))
+    return Extracted(text, [(m.start(), m.group(1).strip()) for m in _MAN_HEADING.finditer(text)])
 
 
 def _pdf(path: Path) -> Extracted:

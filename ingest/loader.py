@@ -18,7 +18,7 @@ from pathlib import Path
 from llama_index.core import Document
 
 from assistant.language import detect_language
-from ingest.extract import SUPPORTED_SUFFIXES, UnreadableFileError, extract
+from ingest.extract import SUPPORTED_SUFFIXES, UnreadableFileError, extract, is_supported
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def load_documents(path: Path, root: Path | None = None) -> tuple[list[Document]
     documents: list[Document] = []
     skipped: list[Skipped] = []
     for file in find_files(path):
-        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if not is_supported(file):
             skipped.append(Skipped(file, f"unsupported file type {file.suffix or '(none)'}"))
             continue
         try:

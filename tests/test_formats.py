@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,16 @@ def test_formats_are_ingested_and_cited_with_section_and_page(assistant: Assista
     assert pdf.page_end == 2 and pdf.to_json(1)["page_end"] == 2
     first = next(p for p in other.retrieve("Vorgehen der Arbeitsgruppen", 3) if p.source == "bericht.pdf")
     assert first.page == 1
+
+
+@pytest.mark.skipif(shutil.which("man") is None, reason="man pages are rendered by the system's man")
+def test_man_page_is_rendered_with_its_sections(tmp_path: Path) -> None:
+    source = (
+        '.TH QUELLEN 1 "2026" "quellen" "Benutzerbefehle"\n.SH BEZEICHNUNG\nquellen \\- Antworten mit Belegen\n'
+        ".SH BESCHREIBUNG\n.B quellen\nbeantwortet Fragen aus deutschen und englischen Dokumenten.\n"
+    )
+    (tmp_path / "quellen.1.gz").write_bytes(gzip.compress(source.encode("utf-8")))
+    extracted = extract(tmp_path / "quellen.1.gz")
+    assert "beantwortet Fragen aus deutschen und englischen Dokumenten." in extracted.text
+    assert "\b" not in extracted.text, "no overstrike formatting left"
+    assert extracted.section_at(extracted.text.index("beantwortet")) == "BESCHREIBUNG"
