@@ -91,14 +91,20 @@ class Assistant:
     def variant(self, **overrides: object) -> Assistant:
         """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
         settings = self.settings.model_copy(update=overrides)
+        store_fields = ("chroma_url", "state_dir", "collection", "embedder", "embed_threads")
+        if any(getattr(settings, k) != getattr(self.settings, k) for k in store_fields):
+            raise ValueError(f"a variant shares the index; build a new assistant to change {', '.join(store_fields)}")
         llm_fields = ("llm_backend", "llm_model_path", "openai_base_url", "openai_model")
-        same_llm = all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields)
-        return Assistant(settings, self.embedder, self.store, self.llm if same_llm else _UNSET)
+        variant = Assistant(settings, self.embedder, self.store)
+        if all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields):
+            variant._llm_owner = self  # the same LLM, loaded once, when either needs it
+        return variant
 
     @cached_property
     def llm(self) -> LLM | None:
         """The answer LLM, loaded on first use (seconds and ~2 GB that pure retrieval does not need)."""
-        return build_llm(self.settings)
+        owner = getattr(self, "_llm_owner", None)
+        return owner.llm if owner is not None else build_llm(self.settings)
 
     @cached_property
     def answerer(self) -> Answerer:

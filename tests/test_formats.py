@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.pipeline import Assistant
+from assistant.pipeline import Assistant, build_assistant
 from ingest.extract import UnreadableFileError, extract
 from ingest.loader import load_documents
 
@@ -118,8 +118,9 @@ def test_formats_are_ingested_and_cited_with_section_and_page(assistant: Assista
     (corpus / "seite.html").write_text(HTML, encoding="utf-8")
     intro = "Einleitung des Berichts. " + "Dieser Abschnitt beschreibt das Vorgehen der Arbeitsgruppen. " * 6
     (corpus / "bericht.pdf").write_bytes(minimal_pdf([intro, "Der Zeppelinhafen liegt am Neckar."]))
-    other = assistant.variant(corpus_dir=corpus, collection="formats")
-    other.store.reset()
+    with pytest.raises(ValueError, match="shares the index"):
+        assistant.variant(collection="formats")
+    other = build_assistant(assistant.settings.model_copy(update={"corpus_dir": corpus, "collection": "formats"}))
     report = other.ingest()
     assert sorted(report.added) == ["bericht.pdf", "seite.html"], report.summary()
     passages = other.retrieve("Fahren die S-Bahn-Züge im Viertelstundentakt?", 3)
