@@ -36,13 +36,6 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 
 
-class _Unset:
-    """Marks "no LLM given": ``None`` already means "no LLM" (extractive answers)."""
-
-
-_UNSET = _Unset()
-
-
 class InvalidQuestionError(ValueError):
     """A question that cannot be asked (empty, or too long); the message says why."""
 
@@ -78,15 +71,13 @@ def clean_question(question: str) -> str:
 class Assistant:
     """Ingest documents, retrieve passages and answer questions with citations."""
 
-    def __init__(
-        self, settings: Settings, embedder: BaseEmbedding, store: Store, llm: LLM | _Unset | None = _UNSET
-    ) -> None:
+    def __init__(self, settings: Settings, embedder: BaseEmbedding, store: Store) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode, top_k=settings.top_k)
-        if not isinstance(llm, _Unset):
-            self.__dict__["llm"] = llm  # a shared, already loaded LLM (see ``variant``)
+        #: set by ``variant``: the assistant whose LLM this one shares
+        self._llm_owner: Assistant | None = None
 
     def variant(self, **overrides: object) -> Assistant:
         """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
@@ -103,8 +94,7 @@ class Assistant:
     @cached_property
     def llm(self) -> LLM | None:
         """The answer LLM, loaded on first use (seconds and ~2 GB that pure retrieval does not need)."""
-        owner = getattr(self, "_llm_owner", None)
-        return owner.llm if owner is not None else build_llm(self.settings)
+        return self._llm_owner.llm if self._llm_owner is not None else build_llm(self.settings)
 
     @cached_property
     def answerer(self) -> Answerer:
