@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # --- UI ---
     host: str = Field("127.0.0.1", description="Address the chat UI binds to.")
     port: int = Field(7860, ge=1, le=65535)
+    max_upload_mb: float = Field(50.0, gt=0, description="Largest file the UI accepts for upload, in MB.")
+    auth: str | None = Field(
+        None,
+        description="user:password for the chat UI (Gradio login); set it before binding to anything but 127.0.0.1.",
+    )
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -141,6 +146,16 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma database."""
         return self.state_dir / "chroma"
+
+    @property
+    def feedback_path(self) -> Path:
+        """JSON lines of the users' thumbs up/down (``quellen eval --from-feedback`` reads them)."""
+        return self.state_dir / "feedback.jsonl"
+
+    @property
+    def removed_dir(self) -> Path:
+        """Where documents removed in the UI are moved to (never deleted)."""
+        return self.state_dir / "removed"
 
     @property
     def models_dir(self) -> Path:

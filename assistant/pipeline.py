@@ -8,6 +8,8 @@ none of them assembles retrieval or answering on its own.
 from __future__ import annotations
 
 import logging
+import shutil
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +21,9 @@ from llama_index.core.llms import LLM
 
 from assistant.answering import Answerer, ExtractiveAnswerer, LlmAnswerer, refusal
 from assistant.config import Settings
+from assistant.conversation import Conversation
 from assistant.embeddings import load_embedder
+from assistant.feedback import Rating, append_feedback, feedback_record
 from assistant.followup import standalone_query
 from assistant.language import detect_language
 from assistant.llm import build_llm, describe_llm
@@ -30,10 +34,13 @@ from assistant.store import SourceRecord, Store
 from assistant.types import Answer, Language, Passage, StreamEvent
 from assistant.verification import CitationVerifier
 from ingest.pipeline import IngestReport, Progress, ingest_path
+from ingest.upload import store_upload
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+#: settings a user may change per session (UI settings panel); the index ones stay fixed
+SESSION_OPTIONS = ("llm_backend", "openai_model", "top_k", "language_filter", "reranker", "translate_query")
 
 
 class InvalidQuestionError(ValueError):
@@ -78,6 +85,10 @@ class Assistant:
         self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode, top_k=settings.top_k)
         #: set by ``variant``: the assistant whose LLM this one shares
         self._llm_owner: Assistant | None = None
+        self._options: dict[tuple, Assistant] = {}
+        self._options_lock = threading.Lock()
+        #: one ingest at a time: uploads from two sessions must not interleave their writes
+        self._ingest_lock = threading.Lock()
 
     def variant(self, **overrides: object) -> Assistant:
         """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
@@ -90,6 +101,33 @@ class Assistant:
         if all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields):
             variant._llm_owner = self  # the same LLM, loaded once, when either needs it
         return variant
+
+    def with_options(self, **options: object) -> Assistant:
+        """This assistant with session options changed (see ``SESSION_OPTIONS``), built once per combination.
+
+        The UI's settings panel calls this per question, so changes apply without a
+        restart, and a combination already used costs nothing (its LLM stays loaded).
+        """
+        unknown = set(options) - set(SESSION_OPTIONS)
+        if unknown:
+            raise ValueError(f"not a session option: {', '.join(sorted(unknown))}")
+        changed = {k: v for k, v in options.items() if getattr(self.settings, k) != v}
+        if not changed:
+            return self
+        key = tuple(sorted(changed.items()))
+        with self._options_lock:
+            if key not in self._options:
+                self._options[key] = self.variant(**changed)
+            return self._options[key]
+
+    def answer_backends(self) -> list[str]:
+        """Answer backends a session may switch to: the configured one, extractive, and openai when set up."""
+        choices = [self.settings.llm_backend, "extractive"]
+        if self.settings.openai_base_url and self.settings.openai_model:
+            choices.append("openai")
+        if self.settings.llm_backend != "openai" or self.settings.llm_model_path is None:
+            choices.append("local")
+        return list(dict.fromkeys(choices))
 
     @cached_property
     def llm(self) -> LLM | None:
@@ -115,6 +153,64 @@ class Assistant:
     # --- documents ---
     def ingest(self, path: Path | None = None, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
         return ingest_path(self.settings, self.store, self.embedder, path, rebuild=rebuild, progress=progress)
+
+    def add_files(
+        self, files: Sequence[tuple[Path, str]], progress: Progress | None = None
+    ) -> tuple[IngestReport, list[str]]:
+        """Copy uploaded ``(path, original name)`` files into the corpus folder and ingest them.
+
+        Returns the combined report and one message per refused file (bad name, type or
+        size); refused files do not stop the others.
+        """
+        from ingest.upload import UploadError
+
+        stored: list[Path] = []
+        refused: list[str] = []
+        limit = int(self.settings.max_upload_mb * 1024 * 1024)
+        for path, name in files:
+            try:
+                stored.append(store_upload(path, name, self.settings.corpus_dir, limit))
+            except UploadError as error:
+                refused.append(str(error))
+        report = IngestReport()
+        with self._ingest_lock:
+            for done, path in enumerate(stored, start=1):
+                one = ingest_path(self.settings, self.store, self.embedder, path)
+                for name in ("added", "updated", "unchanged", "skipped"):
+                    getattr(report, name).extend(getattr(one, name))
+                report.chunks_embedded += one.chunks_embedded
+                report.seconds += one.seconds
+                if progress:
+                    progress(path.name, done, len(stored), report.chunks_embedded)
+        return report, refused
+
+    def remove_document(self, source: str) -> Path | None:
+        """Take ``source`` out of the index and its file out of the corpus folder.
+
+        The file is moved to ``state_dir/removed/`` rather than deleted (nothing is lost);
+        the path it was moved to is returned, or ``None`` when it was not in the folder.
+        """
+        if source not in {r.source for r in self.store.list_sources()}:
+            raise KeyError(f"{source!r} is not in the index")
+        corpus = self.settings.corpus_dir.resolve()
+        file = (corpus / source).resolve()
+        moved: Path | None = None
+        with self._ingest_lock:
+            if file.is_file() and file.is_relative_to(corpus):
+                stamp = time.strftime("%Y%m%d-%H%M%S")
+                moved = self.settings.removed_dir / stamp / source
+                moved.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(file, moved)
+            self.store.delete_source(source)
+        log.info("removed %s from the index%s", source, f" (file kept in {moved})" if moved else "")
+        return moved
+
+    def record_feedback(self, conversation: Conversation, index: int, rating: Rating, comment: str = "") -> None:
+        """Store a thumbs up/down on the ``index``-th answer of ``conversation`` (see assistant.feedback)."""
+        exchange = conversation.exchanges[index]
+        history = conversation.history[:index]
+        record = feedback_record(exchange.question, history, exchange.answer, rating, comment, self.settings)
+        append_feedback(self.settings.feedback_path, record)
 
     def ensure_ingested(self) -> IngestReport | None:
         """Ingest the corpus folder when the index is empty (first start)."""

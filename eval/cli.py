@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.config import Settings
+from eval.feedback import feedback_to_questions
 from eval.questions import DEFAULT_SET
 from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
 from eval.runner import EvalResult, evaluate, spread
@@ -42,6 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", choices=["corpus", "xquad"], default="corpus")
     parser.add_argument("--data", type=Path, help="XQuAD folder (xquad*.de.json, xquad*.en.json)")
     parser.add_argument("--questions", type=Path, default=DEFAULT_SET, help="question set (corpus suite)")
+    parser.add_argument(
+        "--from-feedback",
+        type=Path,
+        nargs="?",
+        const=Path("-"),
+        metavar="FILE",
+        help="evaluate on questions made from users' ratings (default file: STATE_DIR/feedback.jsonl); "
+        "thumbs-down answers are written to a review file",
+    )
     parser.add_argument("--limit", type=int, help="only N cases, spread evenly over the set (quick runs)")
     parser.add_argument(
         "--answers", type=int, default=None, help="answer N cases spread over the set (default: all; xquad: 100)"
@@ -93,6 +103,18 @@ def print_summary(result: EvalResult, console: Console) -> None:
         console.print(table)
 
 
+def questions_from_feedback(args: argparse.Namespace, settings: Settings, console: Console) -> Path:
+    """Convert the feedback file into a question set next to the reports; its path."""
+    source = settings.feedback_path if args.from_feedback == Path("-") else args.from_feedback
+    args.out.mkdir(parents=True, exist_ok=True)
+    questions, review = args.out / "feedback-questions.jsonl", args.out / "feedback-review.jsonl"
+    made, to_review = feedback_to_questions(source, questions, review)
+    console.print(f"feedback: {made} questions ({questions}), {to_review} thumbs-down to review ({review})")
+    if not made:
+        raise ValueError(f"{source}: no thumbs-up answers with citations to make questions from")
+    return questions
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=False)
     if args.compare:
@@ -107,7 +129,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             cases = xquad_cases(args.data)
         else:
             corpus_dir = settings.corpus_dir
-            cases = corpus_cases(args.questions, corpus_dir)
+            questions = args.questions
+            if args.from_feedback:
+                questions = questions_from_feedback(args, settings, console)
+            cases = corpus_cases(questions, corpus_dir)
         if args.limit:
             cases = spread(cases, args.limit)
         answer_limit = args.answers

@@ -40,6 +40,8 @@ class Turn:
     gold: tuple[Gold, ...] = ()
     key_facts: tuple[tuple[str, ...], ...] = ()
     standalone: str | None = None
+    #: earlier questions of the conversation when they are not turns of this item (feedback items)
+    history: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ class Item:
     tags: tuple[str, ...] = field(default=())
 
 
+def _source_text(path: Path) -> str:
+    """The text of a corpus file as the index sees it (HTML, PDF, DOCX are extracted first)."""
+    if path.suffix.lower() == ".txt":
+        return path.read_text(encoding="utf-8")
+    from ingest.extract import extract
+
+    return extract(path).text
+
+
 def _parse_turn(raw: dict, where: str, corpus_dir: Path | None) -> Turn:
     try:
         gold = []
@@ -62,7 +73,7 @@ def _parse_turn(raw: dict, where: str, corpus_dir: Path | None) -> Turn:
                 path = corpus_dir / g["source"]
                 if not path.is_file():
                     raise QuestionSetError(f"{where}: gold source {g['source']!r} not in {corpus_dir}")
-                start = path.read_text(encoding="utf-8").find(g["quote"])
+                start = _source_text(path).find(g["quote"])
                 if start < 0:
                     raise QuestionSetError(f"{where}: quote not found in {g['source']}: {g['quote'][:60]!r}")
             gold.append(Gold(g["source"], g["quote"], start))
@@ -72,6 +83,7 @@ def _parse_turn(raw: dict, where: str, corpus_dir: Path | None) -> Turn:
             gold=tuple(gold),
             key_facts=tuple(tuple(forms) for forms in raw.get("key_facts", [])),
             standalone=raw.get("standalone"),
+            history=tuple(raw.get("history") or ()),
         )
     except KeyError as missing:
         raise QuestionSetError(f"{where}: missing field {missing}") from None

@@ -52,7 +52,7 @@ def corpus_cases(questions_file: Path, corpus_dir: Path) -> list[Case]:
                     targets={group: turn.gold},
                     key_facts=turn.key_facts,
                     standalone=turn.standalone,
-                    history=tuple(t.question for t in item.turns[: index - 1]),
+                    history=turn.history or tuple(t.question for t in item.turns[: index - 1]),
                     meta={"type": item.type},
                 )
             )

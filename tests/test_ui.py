@@ -2,47 +2,58 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from assistant.pipeline import Assistant
-from ui.app import launch
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.serving import serving
 
 
 @pytest.fixture
 def running_app(assistant: Assistant) -> Iterator[str]:
-    assistant.settings.port = _free_port()
-    demo = launch(assistant, prevent_thread_lock=True)
-    try:
-        yield f"http://127.0.0.1:{assistant.settings.port}/"
-    finally:
-        demo.close()
+    with serving(assistant) as url:
+        yield url
 
 
 def test_chat_answers_with_numbered_sources(running_app: str) -> None:
     client = Client(running_app, verbose=False)
-    history, cleared = client.predict("Wo findet der zweite Metropolkongress statt?", [], api_name="/chat")
+    history, cleared, citations, export = client.predict(
+        "Wo findet der zweite Metropolkongress statt?", [], api_name="/chat"
+    )
     assert cleared == ""
     answer = history[-1]
     assert answer["role"] == "assistant"
-    text = answer["content"] if isinstance(answer["content"], str) else str(answer["content"])
+    text = _content(answer)
     assert "Heilbronn" in text and "**Quellen**" in text and "[1]" in text
     marked = text.split("<mark>", 1)[1].split("</mark>", 1)[0]
     assert "Heilbronn" in marked, "the cited sentence is marked"
+    labels = [label for label, _ in citations["choices"]]
+    assert labels[0].startswith("[1] europaeische-metropolregion-stuttgart.txt")
+    markdown = Path(export).read_text(encoding="utf-8")
+    assert "Wo findet der zweite Metropolkongress statt?" in markdown and "Heilbronn" in markdown
+
+
+def test_empty_and_oversized_questions_get_a_clear_error(running_app: str) -> None:
+    client = Client(running_app, verbose=False)
+    for bad, expected in (("   \x00 ", "empty"), ("x" * 5000, "characters")):
+        with pytest.raises(AppError, match=expected):
+            client.predict(bad, [], api_name="/chat")
+
+
+def _content(message: dict) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
 def test_documents_are_escaped_around_the_marked_sentence() -> None:
     from assistant.types import Citation, Passage
-    from ui.app import _highlighted
+    from ui.render import highlighted as _highlighted
 
     text = "<script>alert(1)</script> Vorher. Der Kongress ist in Heilbronn. Nachher <b>fett</b>."
     start = text.index("Der")
@@ -61,14 +72,16 @@ def test_status_line_names_models_and_chunks(assistant: Assistant) -> None:
 
 def test_followup_in_the_chat_uses_the_conversation(running_app: str) -> None:
     client = Client(running_app, verbose=False)
-    history, _ = client.predict("Wann fand der erste Metropolkongress statt?", [], api_name="/chat")
-    history, _ = client.predict("Und wo findet der zweite statt?", history, api_name="/chat")
-    text = history[-1]["content"] if isinstance(history[-1]["content"], str) else str(history[-1]["content"])
-    assert "Heilbronn" in text
+    history, *_ = client.predict("Wann fand der erste Metropolkongress statt?", [], api_name="/chat")
+    history, *_ = client.predict("Und wo findet der zweite statt?", history, api_name="/chat")
+    assert "Heilbronn" in _content(history[-1])
+    other = Client(running_app, verbose=False)  # a second session has its own conversation
+    history, *_ = other.predict("Und wo findet der zweite statt?", [], api_name="/chat")
+    assert "Heilbronn" not in _content(history[-1]).split("**Quellen**")[0]
 
 
 def test_message_text_from_every_gradio_shape() -> None:
-    from ui.app import _text
+    from ui.render import message_text as _text
 
     assert _text("Hallo") == "Hallo"
     assert _text([{"type": "text", "text": "Hallo"}]) == "Hallo"

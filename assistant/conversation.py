@@ -1,0 +1,57 @@
+"""A conversation: the questions asked, the answers given, and its Markdown export.
+
+The chat UI keeps one per browser session; ``history`` is what the assistant needs to
+resolve follow-up questions, and ``to_markdown`` is the export a user can keep or share
+(answers with their numbered sources and the quoted supporting sentences).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from assistant.types import Answer
+
+_HEADINGS = {
+    "de": {"title": "Gespräch mit quellen", "question": "Frage", "answer": "Antwort", "sources": "Quellen"},
+    "en": {"title": "Conversation with quellen", "question": "Question", "answer": "Answer", "sources": "Sources"},
+}
+
+
+@dataclass
+class Exchange:
+    question: str
+    answer: Answer
+
+
+@dataclass
+class Conversation:
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    @property
+    def history(self) -> list[str]:
+        """Earlier user questions, oldest first (the form ``Assistant.ask`` takes)."""
+        return [e.question for e in self.exchanges]
+
+    def add(self, question: str, answer: Answer) -> None:
+        self.exchanges.append(Exchange(question, answer))
+
+    def to_markdown(self, language: str = "en") -> str:
+        """The whole conversation with each answer's sources, as Markdown."""
+        h = _HEADINGS.get(language, _HEADINGS["en"])
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        lines = [f"# {h['title']}", "", f"_{stamp}_", ""]
+        for number, exchange in enumerate(self.exchanges, start=1):
+            answer = exchange.answer
+            lines += [f"## {number}. {h['question']}: {exchange.question}", "", answer.answer, ""]
+            if answer.citations:
+                lines += [f"**{h['sources']}**", ""]
+                for citation in answer.citations:
+                    p = citation.passage
+                    where = p.source + (f", {p.section}" if p.section else "") + (f", p. {p.page}" if p.page else "")
+                    quote = " ".join(citation.quote.split())
+                    lines.append(f"- [{citation.n}] {where} (chars {p.start}–{p.end}): “{quote}”")
+                lines.append("")
+            if answer.backend:
+                lines += [f"<sub>{answer.backend}</sub>", ""]
+        return "\n".join(lines).rstrip() + "\n"
