@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         ge=1,
         description="CPU threads of the embedder; 1 because with 2 it slows down badly while the LLM generates.",
     )
+    max_document_mb: float = Field(
+        20.0,
+        gt=0,
+        description="Larger files are skipped with a message at ingest (a 50 MB text would take ~40 min to embed "
+        "here); raise it to index them anyway.",
+    )
     chunk_size: int = Field(300, ge=50, description="Target chunk length in characters.")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between neighbouring chunks in characters.")
 

@@ -81,11 +81,17 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES or bool(_MAN_PAGE.search(path.name))
 
 
-def extract(path: Path) -> Extracted:
-    """The text and structure of ``path``; :class:`UnreadableFileError` says why not."""
+def extract(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
+    """The text and structure of ``path``; :class:`UnreadableFileError` says why not.
+
+    Files over ``max_bytes`` are refused before reading (the ``max_document_mb`` setting).
+    """
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UnreadableFileError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+    if size > max_bytes:
+        raise UnreadableFileError(
+            f"{path}: {size / 2**20:.1f} MB is over the limit of {max_bytes / 2**20:.1f} MB per document "
+            f"(setting max_document_mb)"
+        )
     suffix = path.suffix.lower()
     if _MAN_PAGE.search(path.name):
         result = _man(path)
@@ -110,7 +116,12 @@ def decode(raw: bytes, path: Path) -> str:
     """UTF-8, else the encoding charset-normalizer finds (legacy German files), else Latin-1."""
     if raw[:2] == b"\x1f\x8b":
         raise UnreadableFileError(f"{path}: gzip-compressed; unpack it first")
-    if b"\x00" in raw[:8192]:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):  # UTF-16/32 text (Windows "Unicode" files) is full of NUL bytes
+            return _control_free(raw[len(bom) :].decode(encoding, errors="replace"))
+    head = raw[:8192]
+    controls = sum(head.count(bytes([c])) for c in _BINARY_BYTES)
+    if head.count(b"\x00") > max(2, len(head) // 100) or controls > max(8, len(head) // 20):
         raise UnreadableFileError(f"{path}: looks binary (NUL bytes), not a text document")
     try:
         text = raw.decode("utf-8")
@@ -121,7 +132,23 @@ def decode(raw: bytes, path: Path) -> str:
         encoding = best.encoding if best is not None else "latin-1"
         text = raw.decode(encoding, errors="replace")
         log.info("%s: not UTF-8, read as %s", path, encoding)
-    return text[1:] if text.startswith("\ufeff") else text
+    return _control_free(text[1:] if text.startswith("\ufeff") else text)
+
+
+#: bytes text files hardly contain (tab, line breaks, form feed and escape excluded)
+_BINARY_BYTES = [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)]
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+#: control characters become spaces (form feed a line break): one for one, so nothing shifts
+_CONTROLS = {c: " " for c in [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F]} | {0x0C: "\n"}
+
+
+def _control_free(text: str) -> str:
+    return text.translate(_CONTROLS)
 
 
 def _html(markup: str) -> Extracted:

@@ -18,7 +18,7 @@ from pathlib import Path
 from llama_index.core import Document
 
 from assistant.language import detect_language
-from ingest.extract import SUPPORTED_SUFFIXES, UnreadableFileError, extract, is_supported
+from ingest.extract import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, UnreadableFileError, extract, is_supported
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,9 @@ def source_name(path: Path, root: Path) -> str:
         return path.name
 
 
-def load_document(path: Path, root: Path) -> Document:
+def load_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Load one file as a ``Document`` whose id is its source name."""
-    extracted = extract(path)
+    extracted = extract(path, max_bytes)
     text = extracted.text
     source = source_name(path, root)
     return Document(
@@ -76,7 +76,9 @@ def find_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def load_documents(path: Path, root: Path | None = None) -> tuple[list[Document], list[Skipped]]:
+def load_documents(
+    path: Path, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[Document], list[Skipped]]:
     """Load every supported file below ``path``; unsupported or broken files are reported, not fatal."""
     root = root or (path if path.is_dir() else path.parent)
     documents: list[Document] = []
@@ -86,7 +88,7 @@ def load_documents(path: Path, root: Path | None = None) -> tuple[list[Document]
             skipped.append(Skipped(file, f"unsupported file type {file.suffix or '(none)'}"))
             continue
         try:
-            documents.append(load_document(file, root))
+            documents.append(load_document(file, root, max_bytes))
         except (UnreadableFileError, OSError) as error:
             skipped.append(Skipped(file, str(error)))
     for item in skipped:

@@ -50,7 +50,8 @@ class IngestReport:
             f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s{rate}"
         )
         for item in self.skipped:
-            text += f"\n  skipped {item.path}: {item.reason}"
+            reason = item.reason if item.reason.startswith(str(item.path)) else f"{item.path}: {item.reason}"
+            text += f"\n  skipped {reason}"
         return text
 
 
@@ -74,7 +75,8 @@ def ingest_path(
     path = path or root
     if rebuild:
         store.reset()
-    documents, skipped = load_documents(path, root=root if _is_below(path, root) else None)
+    max_bytes = int(settings.max_document_mb * 1024 * 1024)
+    documents, skipped = load_documents(path, root=root if _is_below(path, root) else None, max_bytes=max_bytes)
     report = IngestReport(skipped=skipped)
     known = store.source_fingerprints()
     chunking = f"chunks {settings.chunk_size}/{settings.chunk_overlap}"

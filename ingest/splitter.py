@@ -23,6 +23,10 @@ from ingest.extract import Extracted
 log = logging.getLogger(__name__)
 
 
+#: whitespace around an overlap that the splitter trims; a little more than ever seen
+_OVERLAP_SLACK = 8
+
+
 def _characters(text: str) -> list[str]:
     return list(text)
 
@@ -38,13 +42,28 @@ def make_splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
     )
 
 
-def _locate(node: TextNode, text: str, search_from: int) -> tuple[int, int]:
-    """Offsets of ``node`` in ``text``; recomputed if llama-index's are missing or wrong."""
+def _locate(node: TextNode, text: str, earliest: int, covered: int, overlap: int) -> tuple[int, int]:
+    """Offsets of ``node`` in ``text``; recomputed if llama-index's are missing or wrong.
+
+    Chunks come in document order, each overlaps its predecessor by at most ``overlap``
+    characters and brings new text, so it ends after ``covered`` (the end of the one
+    before).  Searching under those rules, not from the start, keeps a repeated phrase
+    from being located at an earlier occurrence, which would cite the wrong place (found
+    by a hypothesis test: llama-index itself reports such offsets).
+    """
     content = node.get_content()
+
+    def plausible(start: int) -> bool:
+        return start >= earliest and start >= covered - overlap - _OVERLAP_SLACK and start + len(content) > covered
+
     start, end = node.start_char_idx, node.end_char_idx
-    if start is not None and end is not None and text[start:end] == content:
+    if start is not None and end is not None and text[start:end] == content and plausible(start):
         return start, end
-    found = text.find(content, search_from)
+    found = text.find(content, earliest)
+    while found >= 0 and not plausible(found):
+        found = text.find(content, found + 1)
+    if found < 0:
+        found = text.find(content, earliest)
     if found < 0:
         found = text.find(content)
     if found < 0:
@@ -65,12 +84,12 @@ def split_documents(documents: Sequence[Document], chunk_size: int, chunk_overla
             [(int(o), str(h)) for o, h in json.loads(document.metadata.get("sections_json") or "[]")],
             [int(o) for o in json.loads(document.metadata.get("pages_json") or "[]")],
         )
-        search_from = 0
+        earliest = covered = 0
         for index, node in enumerate(splitter.get_nodes_from_documents([document])):
             if not isinstance(node, TextNode) or not node.get_content().strip():
                 continue
-            start, end = _locate(node, document.text, search_from)
-            search_from = start + 1
+            start, end = _locate(node, document.text, earliest, covered, chunk_overlap)
+            earliest, covered = start + 1, max(covered, end)
             node.start_char_idx, node.end_char_idx = start, end
             node.id_ = f"{document.doc_id}#{index}"
             for key in ("sections_json", "pages_json"):

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from assistant.config import Settings
 from assistant.pipeline import build_assistant
-from tests.serving import serving
+from ui.serving import serving
 
 CHROMIUM = Path(os.environ.get("QUELLEN_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import build_assistant
-from tests.serving import free_port
+from ui.serving import free_port
 
 
 @pytest.fixture(scope="module")

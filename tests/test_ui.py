@@ -10,7 +10,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from assistant.pipeline import Assistant
-from tests.serving import serving
+from ui.serving import serving
 
 
 @pytest.fixture

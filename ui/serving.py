@@ -1,4 +1,4 @@
-"""Helpers for tests that serve something on 127.0.0.1 (the Gradio app, a Chroma server)."""
+"""Serving the chat UI on a free local port for a while (tests, benchmarks)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,178 @@
+"""Many chat sessions at once against the running Gradio app: correct answers, own history, no errors.
+
+Each session is its own ``gradio_client.Client`` (its own Gradio session, so its own
+conversation state) and runs two-turn dialogues whose second turn only makes sense with
+the first.  The baseline is one session running the same dialogues alone, in the same
+run; throughput and latency are printed as ratios against it.  Optionally a document is
+ingested while the sessions chat.
+
+    .venv/bin/python bench/concurrency.py --sessions 20            # extractive answers
+    .venv/bin/python bench/concurrency.py --sessions 4 --backend local
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("bench.concurrency")
+
+#: (first question, a word its answer must contain, follow-up, a word the follow-up's answer must contain)
+DIALOGUES = [
+    ("Wann fand der erste Metropolkongress statt?", "2019", "Und wo findet der zweite statt?", "Heilbronn"),
+    ("Was ist EMTA?", "EMTA", "Und was hat der Verband Region Stuttgart davon?", "Daten"),
+    (
+        "What is the IKM?",
+        "Initiativkreis",
+        "Which federal research institution does it exchange information with regularly?",
+        "BBSR",
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: answers missing their expected word (answer quality, not concurrency)
+    wrong: list[str] = field(default_factory=list)
+    #: (dialogue index, turn) -> answer texts seen
+    answers: dict[tuple[int, int], set[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def differing(self, baseline: Outcome) -> list[str]:
+        """Answers that are not the ones the same dialogue got alone: another session's history leaked in."""
+        return [
+            f"dialogue {key[0]} turn {key[1]}: {len(seen - baseline.answers.get(key, set()))} different answer(s)"
+            for key, seen in self.answers.items()
+            if seen - baseline.answers.get(key, set())
+        ]
+
+    @property
+    def turns(self) -> int:
+        return len(self.latencies)
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def _answer_text(message: dict) -> str:
+    content = message["content"]
+    text = content if isinstance(content, str) else " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return text.split("**Quellen**")[0].split("**Sources**")[0]
+
+
+def run_session(url: str, index: int, outcome: Outcome, lock: threading.Lock) -> None:
+    from gradio_client import Client
+
+    first, first_word, follow_up, follow_word = DIALOGUES[index]
+    try:
+        client = Client(url, verbose=False)
+        chat: list = []
+        for turn, (question, word) in enumerate(((first, first_word), (follow_up, follow_word))):
+            started = time.perf_counter()
+            chat, *_ = client.predict(question, chat, api_name="/chat")
+            elapsed = time.perf_counter() - started
+            answer = _answer_text(chat[-1])
+            with lock:
+                outcome.latencies.append(elapsed)
+                outcome.answers.setdefault((index, turn), set()).add(answer)
+                if word.lower() not in answer.lower():
+                    outcome.wrong.append(f"{question!r}: {word!r} not in {answer[:120]!r}")
+    except Exception as error:  # a session failing is the measurement, not a crash of the benchmark
+        with lock:
+            outcome.errors.append(f"{type(error).__name__}: {error}")
+
+
+def run_sessions(url: str, sessions: int, during: threading.Thread | None = None) -> Outcome:
+    """``sessions`` concurrent sessions, dialogues assigned round-robin; bounded: each runs one dialogue."""
+    outcome, lock = Outcome(), threading.Lock()
+    started = time.perf_counter()
+    if during is not None:
+        during.start()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        for i in range(sessions):
+            pool.submit(run_session, url, i % len(DIALOGUES), outcome, lock)
+    if during is not None:
+        during.join()
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def ingest_later(assistant: object, folder: Path, delay: float = 1.0) -> threading.Thread:
+    """A thread that uploads and ingests a new document while the sessions chat."""
+
+    def work() -> None:
+        time.sleep(delay)
+        document = folder / "neu-waehrend-chat.txt"
+        document.write_text(
+            "Während des Chats wurde dieses Dokument hinzugefügt. Es beschreibt das Netzwerk Alpenraum "
+            "mit zwölf Mitgliedsregionen und einem Sekretariat in Innsbruck.\n" * 20,
+            encoding="utf-8",
+        )
+        report, refused = assistant.add_files([(document, document.name)])  # type: ignore[attr-defined]
+        log.info("ingested while chatting: %s %s", report.summary(), refused)
+
+    return threading.Thread(target=work)
+
+
+def main() -> None:
+    from assistant.config import PROJECT_ROOT, Settings
+    from assistant.pipeline import build_assistant
+    from ui.serving import serving
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--backend", choices=["extractive", "local"], default="extractive")
+    parser.add_argument("--no-ingest", action="store_true", help="do not ingest a document while chatting")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with tempfile.TemporaryDirectory(prefix="quellen-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+        assistant = build_assistant(
+            Settings(corpus_dir=corpus, state_dir=Path(tmp) / "state", llm_backend=args.backend)
+        )
+        assistant.ensure_ingested()
+        with serving(assistant) as url:
+            baseline = Outcome()
+            lock = threading.Lock()
+            started = time.perf_counter()
+            for index in range(len(DIALOGUES)):
+                run_session(url, index, baseline, lock)
+            baseline.seconds = time.perf_counter() - started
+            during = None if args.no_ingest else ingest_later(assistant, Path(tmp))
+            loaded = run_sessions(url, args.sessions, during)
+    for name, o in (("1 session (baseline)", baseline), (f"{args.sessions} sessions", loaded)):
+        log.info(
+            "%-22s turns %3d  errors %d  wrong %d  throughput %.2f turns/s  p50 %.2f s  p95 %.2f s",
+            name,
+            o.turns,
+            len(o.errors),
+            len(o.wrong),
+            o.turns / o.seconds,
+            o.p(0.5),
+            o.p(0.95),
+        )
+    log.info(
+        "ratios vs baseline: throughput %.2fx, p95 latency %.2fx",
+        (loaded.turns / loaded.seconds) / (baseline.turns / baseline.seconds),
+        loaded.p(0.95) / baseline.p(0.95),
+    )
+    differing = loaded.differing(baseline)
+    for line in loaded.errors + differing:
+        log.info("  %s", line)
+    if loaded.errors or differing:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
