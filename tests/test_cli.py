@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
+from tests.processes import quellen_command, quellen_env
 
 
 def _quellen(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "QUELLEN_STATE_DIR": str(settings.state_dir),
-        "QUELLEN_CORPUS_DIR": str(settings.corpus_dir),
-        "QUELLEN_LLM_BACKEND": "extractive",
-        "HF_HUB_OFFLINE": "1",
-    }
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, timeout=300
+        quellen_command(*args), capture_output=True, text=True, env=quellen_env(settings), timeout=300
     )
 
 

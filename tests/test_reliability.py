@@ -5,13 +5,11 @@ What was tried and what held is summarised in docs/reliability.md.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from assistant.config import Settings
 from assistant.pipeline import build_assistant
 from ingest.loader import load_documents
 from ingest.splitter import split_documents
+from tests.processes import quellen_command, quellen_env
 from ui.serving import serving
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -68,15 +67,8 @@ def test_oversized_and_odd_files_are_named_and_nothing_indexed_is_lost(tmp_path:
 
 
 def _ingest_process(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "QUELLEN_STATE_DIR": str(settings.state_dir),
-        "QUELLEN_CORPUS_DIR": str(settings.corpus_dir),
-        "QUELLEN_LLM_BACKEND": "extractive",
-        "HF_HUB_OFFLINE": "1",
-    }
     return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "ingest"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        quellen_command("ingest"), env=quellen_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
 
 
