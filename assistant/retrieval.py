@@ -32,7 +32,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
 
 from assistant.lexical import Bm25Index
-from assistant.store import Store
+from assistant.store import Store, get_all
 from assistant.types import Passage
 
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
@@ -129,11 +129,11 @@ class HybridRetriever:
         signature = hashlib.sha256(repr(hashes).encode()).hexdigest()
         if signature == self._signature:
             return
-        records = self.store.chunks.get(include=["documents", "metadatas"])
-        metas = records.get("metadatas") or []
+        records = get_all(self.store.chunks, ["documents", "metadatas"])
+        metas = records["metadatas"]
         self.bm25.build(
             list(records["ids"]),
-            list(records.get("documents") or []),
+            records["documents"],
             [str((m or {}).get("language", "en")) for m in metas],
         )
         self._signature = signature

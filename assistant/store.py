@@ -63,6 +63,26 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+#: records per ``get`` call: one call for everything fails on large collections with
+#: SQLite's "too many SQL variables" (found by bench/scale.py at ~30,000 chunks)
+PAGE = 5000
+
+
+def get_all(collection: Any, include: list[str]) -> dict[str, list]:
+    """Every record of ``collection`` (ids plus ``include`` fields), read page by page."""
+    merged: dict[str, list] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=offset)
+        ids = list(page.get("ids") or [])
+        merged["ids"].extend(ids)
+        for field in include:
+            merged[field].extend(list(page.get(field) or []))
+        if len(ids) < PAGE:
+            return merged
+        offset += PAGE
+
+
 class Store:
     """Chunks and sources of one index, in one Chroma database."""
 
@@ -109,7 +129,7 @@ class Store:
     # --- sources ---
     def source_fingerprints(self) -> dict[str, str]:
         """Source name -> fingerprint (content hash and chunking) of every indexed document."""
-        result = self.sources.get(include=["metadatas"])
+        result = get_all(self.sources, ["metadatas"])
         return {
             str(m["source"]): str(m.get("fingerprint") or m["content_hash"])
             for m in (result.get("metadatas") or [])
@@ -117,7 +137,7 @@ class Store:
         }
 
     def list_sources(self) -> list[SourceRecord]:
-        result = self.sources.get(include=["metadatas"])
+        result = get_all(self.sources, ["metadatas"])
         records = [
             SourceRecord(
                 source=str(m["source"]),

@@ -1,7 +1,8 @@
 """Ingest a folder: load, split, embed, write to Chroma — only what changed.
 
-Each document is identified by its source name and a fingerprint: its content hash and
-the chunking it was split with (so a new ``chunk_size`` re-indexes).  An unchanged
+Each document is identified by its source name and a fingerprint: the hash of the file's
+bytes, the chunking it was split with (so a new ``chunk_size`` re-indexes) and the version
+of the text extraction.  An unchanged file is recognised before it is converted.  An unchanged
 document costs no embedding work; a changed one has its chunks replaced; a document
 that disappeared from the folder has its chunks removed.  A document's chunks are
 written before its source record, so an interrupted run leaves at most a document
@@ -21,6 +22,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.config import Settings
 from assistant.store import SourceRecord, Store
+from ingest.extract import EXTRACT_VERSION
 from ingest.loader import Skipped, load_documents, source_name
 from ingest.splitter import split_documents
 
@@ -76,16 +78,21 @@ def ingest_path(
     if rebuild:
         store.reset()
     max_bytes = int(settings.max_document_mb * 1024 * 1024)
-    documents, skipped = load_documents(path, root=root if _is_below(path, root) else None, max_bytes=max_bytes)
-    report = IngestReport(skipped=skipped)
     known = store.source_fingerprints()
-    chunking = f"chunks {settings.chunk_size}/{settings.chunk_overlap}"
+    chunking = f"chunks {settings.chunk_size}/{settings.chunk_overlap} extract {EXTRACT_VERSION}"
+
+    def unchanged(source: str, digest: str) -> bool:
+        return known.get(source) == f"{digest} {chunking}"
+
+    below = root if _is_below(path, root) else None
+    documents, skipped = load_documents(path, root=below, max_bytes=max_bytes, unchanged=unchanged)
+    report = IngestReport(skipped=skipped)
 
     todo = []
-    fingerprints = {d.metadata["source"]: f"{d.metadata['content_hash']} {chunking}" for d in documents}
+    fingerprints = {d.metadata["source"]: f"{d.metadata['file_hash']} {chunking}" for d in documents}
     for document in documents:
         source = document.metadata["source"]
-        if known.get(source) == fingerprints[source]:
+        if document.metadata.get("unchanged") or known.get(source) == fingerprints[source]:
             report.unchanged.append(source)
         else:
             (report.updated if source in known else report.added).append(source)

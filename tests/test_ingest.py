@@ -45,7 +45,7 @@ def test_documents_get_their_language() -> None:
     assert sorted(languages.values()) == ["de", "de", "de", "en", "en"]
 
 
-def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path) -> None:
+def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
@@ -63,12 +63,17 @@ def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path) -> None:
         embedded.append(len(texts))
         return real_batch(texts, **kwargs)  # type: ignore[arg-type]
 
+    def no_conversion(*args: object) -> None:
+        raise AssertionError("an unchanged file is converted again")
+
     object.__setattr__(assistant.embedder, "get_text_embedding_batch", counting_batch)
     try:
-        again = assistant.ingest()
+        with monkeypatch.context() as patched:
+            patched.setattr("ingest.loader.extract", no_conversion)
+            again = assistant.ingest()
     finally:
         object.__delattr__(assistant.embedder, "get_text_embedding_batch")
-    assert again.chunks_embedded == 0 and len(again.unchanged) == 5
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 5 and not again.skipped
     assert embedded == [], "an unchanged folder computes no embedding at all"
 
     edited = corpus / "presseinformation-netzwerkkonferenz-2007.txt"

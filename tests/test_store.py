@@ -1,0 +1,29 @@
+"""The store reads large collections page by page (one ``get`` of everything fails past SQLite's limits)."""
+
+from __future__ import annotations
+
+import pytest
+
+import assistant.store as store_module
+from assistant.pipeline import Assistant
+from assistant.store import get_all
+
+
+def test_get_all_reads_every_record_across_pages(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    everything = assistant.store.chunks.get(include=["metadatas"])
+    monkeypatch.setattr(store_module, "PAGE", 10)
+    paged = get_all(assistant.store.chunks, ["documents", "metadatas"])
+    assert len(paged["ids"]) == assistant.store.count() > 10
+    assert sorted(paged["ids"]) == sorted(everything["ids"])
+    assert len(set(paged["ids"])) == len(paged["ids"]), "no record twice"
+    assert len(paged["documents"]) == len(paged["metadatas"]) == len(paged["ids"])
+
+
+def test_sources_and_bm25_use_the_paged_read(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "PAGE", 2)
+    assert len(assistant.store.list_sources()) == 5
+    assert len(assistant.store.source_fingerprints()) == 5
+    assistant.retriever._signature = ""  # force a BM25 rebuild through the paged read
+    assistant.retriever._checked = (-1, 0.0)
+    passages = assistant.retrieve("Metropolkongress Heilbronn")
+    assert passages and passages[0].source == "europaeische-metropolregion-stuttgart.txt"
