@@ -141,6 +141,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         settings.port = args.port
     assistant = build_assistant(settings)
     assistant.ensure_ingested()
+    assistant.warm_up()
     launch(assistant)
     return 0
 

@@ -219,6 +219,19 @@ class Assistant:
         log.info("index is empty: ingesting %s", self.settings.corpus_dir)
         return self.ingest()
 
+    def warm_up(self, background: bool = True) -> threading.Thread | None:
+        """Prepare what the first question would otherwise wait for (the BM25 index).
+
+        The chat calls it at start, in a background thread, so a large collection does not
+        make its first user wait; questions asked meanwhile build what they need themselves.
+        """
+        if not background:
+            self.retriever.warm_up()
+            return None
+        thread = threading.Thread(target=self.retriever.warm_up, name="quellen-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def documents(self) -> list[SourceRecord]:
         return self.store.list_sources()
 

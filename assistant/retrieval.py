@@ -113,6 +113,11 @@ class HybridRetriever:
         self._signature = ""
         self._checked: tuple[int, float] = (-1, 0.0)
 
+    def warm_up(self) -> None:
+        """Build the BM25 index now rather than at the first question (20 s at 61,000 chunks)."""
+        if self.mode != "dense" and self.store.count():
+            self._refresh_bm25()
+
     def _refresh_bm25(self) -> None:
         """Rebuild the BM25 index when the indexed documents changed.
 

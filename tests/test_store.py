@@ -27,3 +27,15 @@ def test_sources_and_bm25_use_the_paged_read(assistant: Assistant, monkeypatch: 
     assistant.retriever._checked = (-1, 0.0)
     passages = assistant.retrieve("Metropolkongress Heilbronn")
     assert passages and passages[0].source == "europaeische-metropolregion-stuttgart.txt"
+
+
+def test_warm_up_builds_the_bm25_index_before_the_first_question(tmp_path, corpus_copy) -> None:
+    from assistant.config import Settings
+    from assistant.pipeline import build_assistant
+
+    fresh = build_assistant(Settings(corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive"))
+    fresh.ingest()
+    fresh = build_assistant(fresh.settings)  # a new process: nothing built yet
+    assert fresh.retriever._signature == ""
+    fresh.warm_up().join(timeout=120)
+    assert fresh.retriever._signature, "the BM25 index was built in the background"
