@@ -135,3 +135,32 @@ def test_conversation_exports_as_markdown(own: Assistant) -> None:
     assert markdown.startswith("# Gespräch mit quellen")
     assert f"## 1. Frage: {question}" in markdown and "**Quellen**" in markdown
     assert "- [1] europaeische-metropolregion-stuttgart.txt" in markdown and "Heilbronn" in markdown
+
+
+def test_eval_from_feedback_runs_on_the_rated_answers(own: Assistant, tmp_path: Path) -> None:
+    """``quellen eval --from-feedback FILE`` as a user runs it (after the feedback test wrote the file)."""
+    import subprocess
+
+    from tests.processes import quellen_command, quellen_env
+
+    assert own.settings.feedback_path.is_file()
+    out = tmp_path / "reports"
+    run = subprocess.run(
+        quellen_command(
+            "eval",
+            "--from-feedback",
+            str(own.settings.feedback_path),
+            "--no-answers",
+            "--systems",
+            "bm25",
+            "--out",
+            str(out),
+        ),
+        capture_output=True,
+        text=True,
+        env=quellen_env(own.settings),
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "feedback: " in run.stdout and (out / "feedback-questions.jsonl").is_file()
+    assert list(out.glob("*/report.md")), "a report was written"
