@@ -12,13 +12,19 @@ fingerprints change), so it needs no storage of its own and follows every ingest
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import shutil
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import bm25s
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STEMMER_NAMES = {"de": "german", "en": "english"}
@@ -66,6 +72,10 @@ def query_tokens(text: str) -> list[str]:
     return list(dict.fromkeys(tokens(text, "de") + tokens(text, "en")))
 
 
+#: part of the name of a BM25 index kept on disk: bump it when ``tokens`` changes
+TOKENS_VERSION = 1
+
+
 class Bm25Index:
     """BM25 over (id, text, language) records; ``search`` returns (id, score) best first."""
 
@@ -84,6 +94,35 @@ class Bm25Index:
             self._ids = list(ids)
             self._index = index if corpus else None
             self._vocabulary = {token for doc in corpus for token in doc}
+
+    def save(self, folder: Path) -> None:
+        """Write the index to ``folder`` (written to a temporary folder, then renamed: a reader never sees half)."""
+        with self._lock:
+            if self._index is None:
+                return
+            partial = folder.with_name(folder.name + ".part")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            self._index.save(str(partial), show_progress=False)
+            (partial / "quellen.json").write_text(
+                json.dumps({"ids": self._ids, "vocabulary": sorted(self._vocabulary)}), encoding="utf-8"
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+
+    def load(self, folder: Path) -> bool:
+        """Read an index written by :meth:`save`; False when there is none or it is unreadable."""
+        try:
+            meta = json.loads((folder / "quellen.json").read_text(encoding="utf-8"))
+            index = bm25s.BM25.load(str(folder), show_progress=False)
+        except (OSError, ValueError, KeyError) as error:
+            log.info("no usable BM25 index in %s (%s)", folder, error)
+            return False
+        with self._lock:
+            self._ids = list(meta["ids"])
+            self._vocabulary = set(meta["vocabulary"])
+            self._index = index
+        return True
 
     def search(self, question: str, k: int) -> list[tuple[str, float]]:
         with self._lock:

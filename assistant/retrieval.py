@@ -22,18 +22,24 @@ in every mode.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
+import shutil
+import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
 
-from assistant.lexical import Bm25Index
+from assistant.lexical import TOKENS_VERSION, Bm25Index
 from assistant.store import Store, get_all
 from assistant.types import Passage
+
+log = logging.getLogger(__name__)
 
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
 EXTERNAL_CHECK_SECONDS = 10.0
@@ -112,6 +118,8 @@ class HybridRetriever:
         self.bm25 = Bm25Index()
         self._signature = ""
         self._checked: tuple[int, float] = (-1, 0.0)
+        #: one rebuild at a time: a question arriving during the warm-up waits for it
+        self._refresh_lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Build the BM25 index now rather than at the first question (20 s at 61,000 chunks)."""
@@ -125,23 +133,35 @@ class HybridRetriever:
         other processes (another ingest against the same database) within
         ``EXTERNAL_CHECK_SECONDS``, so a question does not pay for reading every source record.
         """
-        now = time.monotonic()
-        version, checked_at = self._checked
-        if version == self.store.version and now - checked_at < EXTERNAL_CHECK_SECONDS:
-            return
-        self._checked = (self.store.version, now)
-        hashes = sorted(self.store.source_fingerprints().items())
-        signature = hashlib.sha256(repr(hashes).encode()).hexdigest()
-        if signature == self._signature:
-            return
-        records = get_all(self.store.chunks, ["documents", "metadatas"])
-        metas = records["metadatas"]
-        self.bm25.build(
-            list(records["ids"]),
-            records["documents"],
-            [str((m or {}).get("language", "en")) for m in metas],
-        )
-        self._signature = signature
+        with self._refresh_lock:
+            now = time.monotonic()
+            version, checked_at = self._checked
+            if version == self.store.version and now - checked_at < EXTERNAL_CHECK_SECONDS:
+                return
+            self._checked = (self.store.version, now)
+            hashes = [TOKENS_VERSION, *sorted(self.store.source_fingerprints().items())]
+            signature = hashlib.sha256(repr(hashes).encode()).hexdigest()
+            if signature == self._signature:
+                return
+            cache = self.store.settings.state_dir / "bm25" / self.store.settings.collection
+            if not self.bm25.load(cache / signature[:16]):
+                records = get_all(self.store.chunks, ["documents", "metadatas"])
+                self.bm25.build(
+                    list(records["ids"]),
+                    records["documents"],
+                    [str((m or {}).get("language", "en")) for m in records["metadatas"]],
+                )
+                self._save_bm25(cache, signature[:16])
+            self._signature = signature
+
+    def _save_bm25(self, cache: Path, name: str) -> None:
+        """Keep the built index on disk (20 s to build at 61,000 chunks), only the latest one."""
+        try:
+            for old in cache.glob("*"):
+                shutil.rmtree(old, ignore_errors=True)
+            self.bm25.save(cache / name)
+        except OSError as error:  # a read-only state folder costs speed, not answers
+            log.warning("could not keep the BM25 index in %s: %s", cache, error)
 
     def retrieve(self, question: str, k: int, language: str | None = None, also: Sequence[str] = ()) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first.

@@ -39,3 +39,23 @@ def test_warm_up_builds_the_bm25_index_before_the_first_question(tmp_path, corpu
     assert fresh.retriever._signature == ""
     fresh.warm_up().join(timeout=120)
     assert fresh.retriever._signature, "the BM25 index was built in the background"
+
+
+def test_bm25_index_is_kept_on_disk_and_loaded_by_the_next_start(
+    tmp_path, corpus_copy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.config import Settings
+    from assistant.pipeline import build_assistant
+
+    settings = Settings(corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive")
+    first = build_assistant(settings)
+    first.ingest()
+    expected = [p.chunk_id for p in first.retrieve("Metropolkongress Heilbronn", 5)]
+    assert list((tmp_path / "state" / "bm25" / "quellen").iterdir()), "the index was written"
+
+    def no_full_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the chunks were read again to rebuild BM25")
+
+    monkeypatch.setattr("assistant.retrieval.get_all", no_full_read)
+    second = build_assistant(settings)
+    assert [p.chunk_id for p in second.retrieve("Metropolkongress Heilbronn", 5)] == expected
