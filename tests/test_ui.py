@@ -87,3 +87,15 @@ def test_message_text_from_every_gradio_shape() -> None:
     assert _text([{"type": "text", "text": "Hallo"}]) == "Hallo"
     assert _text({"text": "Hallo"}) == "Hallo"
     assert _text(None) == ""
+
+
+def test_a_failing_backend_is_reported_and_the_session_goes_on(assistant: Assistant) -> None:
+    """An unreachable OpenAI-compatible endpoint: a clear error, no half answer, the next question works."""
+    broken = assistant.variant(openai_base_url="http://127.0.0.1:9/v1", openai_model="nothing-here")
+    with serving(broken) as url:
+        client = Client(url, verbose=False)
+        with pytest.raises(AppError, match="answer backend failed"):
+            client.predict("Was ist EMTA?", [], "openai", api_name="/chat")
+        chat, _, citations, _ = client.predict("Was ist EMTA?", [], "extractive", api_name="/chat")
+        assert len(chat) == 2 and "EMTA" in _content(chat[-1])
+        assert citations["choices"], "the answer's citations are listed"

@@ -88,13 +88,18 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         yield chat, "", conversation, *unchanged
         streamed = ""
         answer: Answer | None = None
-        for event in session.ask_stream(question, conversation.history):
-            if isinstance(event, Token):
-                streamed += event.text
-                chat[-1] = {"role": "assistant", "content": html.escape(streamed)}
-                yield chat, "", conversation, *unchanged
-            else:
-                answer = event
+        try:
+            for event in session.ask_stream(question, conversation.history):
+                if isinstance(event, Token):
+                    streamed += event.text
+                    chat[-1] = {"role": "assistant", "content": html.escape(streamed)}
+                    yield chat, "", conversation, *unchanged
+                else:
+                    answer = event
+        except Exception as error:  # the backend failed (endpoint down, model error): say so, keep the question
+            log.exception("answering failed")
+            yield chat[:-2], question, conversation, *unchanged
+            raise gr.Error(say(request, "backend_failed", error=f"{type(error).__name__}: {error}")) from None
         assert answer is not None
         conversation.add(question, answer)
         chat[-1] = {"role": "assistant", "content": render_answer(answer)}

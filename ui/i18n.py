@@ -41,6 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # server-side messages
         "rated": "Danke für die Bewertung ({rating}).",
         "nothing_to_rate": "Bitte zuerst eine Antwort bewerten.",
+        "backend_failed": "Das Antwort-Backend ist ausgefallen ({error}). Die Frage steht noch im Eingabefeld.",
         "comment_saved": "Kommentar gespeichert.",
         "no_files": "Keine Dateien ausgewählt.",
         "added": "{summary}",
@@ -83,6 +84,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "all": "all",
         "rated": "Thank you for the rating ({rating}).",
         "nothing_to_rate": "Please rate an answer first.",
+        "backend_failed": "The answer backend failed ({error}). Your question is still in the input box.",
         "comment_saved": "Comment saved.",
         "no_files": "No files selected.",
         "added": "{summary}",
