@@ -47,10 +47,8 @@ class Conversation:
             if answer.citations:
                 lines += [f"**{h['sources']}**", ""]
                 for citation in answer.citations:
-                    p = citation.passage
-                    where = p.source + (f", {p.section}" if p.section else "") + (f", p. {p.page}" if p.page else "")
                     quote = " ".join(citation.quote.split())
-                    lines.append(f"- [{citation.n}] {where} (chars {p.start}–{p.end}): “{quote}”")
+                    lines.append(f"- [{citation.n}] {citation.passage.location(language)}: “{quote}”")
                 lines.append("")
             if answer.backend:
                 lines += [f"<sub>{answer.backend}</sub>", ""]

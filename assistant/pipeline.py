@@ -34,7 +34,7 @@ from assistant.store import SourceRecord, Store
 from assistant.types import Answer, Language, Passage, StreamEvent
 from assistant.verification import CitationVerifier
 from ingest.pipeline import IngestReport, Progress, ingest_path
-from ingest.upload import store_upload
+from ingest.upload import UploadError, store_upload
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,6 @@ class Assistant:
         Returns the combined report and one message per refused file (bad name, type or
         size); refused files do not stop the others.
         """
-        from ingest.upload import UploadError
-
         stored: list[Path] = []
         refused: list[str] = []
         limit = int(self.settings.max_upload_mb * 1024 * 1024)
@@ -219,15 +217,12 @@ class Assistant:
         log.info("index is empty: ingesting %s", self.settings.corpus_dir)
         return self.ingest()
 
-    def warm_up(self, background: bool = True) -> threading.Thread | None:
-        """Prepare what the first question would otherwise wait for (the BM25 index).
+    def warm_up(self) -> threading.Thread:
+        """Prepare, in a background thread, what the first question would otherwise wait for (the BM25 index).
 
-        The chat calls it at start, in a background thread, so a large collection does not
-        make its first user wait; questions asked meanwhile build what they need themselves.
+        The chat calls it at start so a large collection does not make its first user wait;
+        a question asked meanwhile waits for the same build instead of starting another.
         """
-        if not background:
-            self.retriever.warm_up()
-            return None
         thread = threading.Thread(target=self.retriever.warm_up, name="quellen-warm-up", daemon=True)
         thread.start()
         return thread

@@ -128,11 +128,11 @@ class Store:
 
     # --- sources ---
     def source_fingerprints(self) -> dict[str, str]:
-        """Source name -> fingerprint (content hash and chunking) of every indexed document."""
+        """Source name -> fingerprint (file hash, chunking, extraction version) of every indexed document."""
         result = get_all(self.sources, ["metadatas"])
         return {
             str(m["source"]): str(m.get("fingerprint") or m["content_hash"])
-            for m in (result.get("metadatas") or [])
+            for m in result["metadatas"]
             if m is not None
         }
 
@@ -147,7 +147,7 @@ class Store:
                 chunks=int(m.get("chunks", 0)),
                 ingested_at=str(m.get("ingested_at", "")),
             )
-            for m in (result.get("metadatas") or [])
+            for m in result["metadatas"]
             if m is not None
         ]
         return sorted(records, key=lambda r: r.source)

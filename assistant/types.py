@@ -12,6 +12,9 @@ from typing import Literal
 
 Language = Literal["de", "en"]
 
+_CHARS = {"de": "Zeichen", "en": "chars"}
+_PAGE = {"de": "S.", "en": "p."}
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -32,6 +35,16 @@ class Passage:
     #: PDF pages the passage starts and ends on, if known
     page: int | None = None
     page_end: int | None = None
+
+    def location(self, language: str = "en") -> str:
+        """Where the passage is, for a reader: "file.html, Section, p. 3, chars 120–410" (or in German)."""
+        parts = [self.source]
+        if self.section:
+            parts.append(self.section)
+        if self.page is not None:
+            parts.append(f"{_PAGE.get(language, 'p.')} {self.page}")
+        parts.append(f"{_CHARS.get(language, 'chars')} {self.start}–{self.end}")
+        return ", ".join(parts)
 
     def to_json(self, n: int) -> dict[str, object]:
         data: dict[str, object] = {

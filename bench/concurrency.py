@@ -107,6 +107,16 @@ def run_sessions(url: str, sessions: int, during: threading.Thread | None = None
     return outcome
 
 
+def run_alone(url: str) -> Outcome:
+    """The baseline: one session running every dialogue, one after the other."""
+    outcome, lock = Outcome(), threading.Lock()
+    started = time.perf_counter()
+    for index in range(len(DIALOGUES)):
+        run_session(url, index, outcome, lock)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
 def ingest_later(assistant: object, folder: Path, delay: float = 1.0) -> threading.Thread:
     """A thread that uploads and ingests a new document while the sessions chat."""
 
@@ -143,12 +153,7 @@ def main() -> None:
         )
         assistant.ensure_ingested()
         with serving(assistant) as url:
-            baseline = Outcome()
-            lock = threading.Lock()
-            started = time.perf_counter()
-            for index in range(len(DIALOGUES)):
-                run_session(url, index, baseline, lock)
-            baseline.seconds = time.perf_counter() - started
+            baseline = run_alone(url)
             during = None if args.no_ingest else ingest_later(assistant, Path(tmp))
             loaded = run_sessions(url, args.sessions, during)
     for name, o in (("1 session (baseline)", baseline), (f"{args.sessions} sessions", loaded)):

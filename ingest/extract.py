@@ -10,7 +10,7 @@ first, and its structure is kept as offsets into that string:
 
 Man pages (``name.1.gz``) are rendered by the system's ``man`` when it is installed.
 
-Libraries: BeautifulSoup (HTML, with Python's own parser), pypdf (PDF), python-docx
+Libraries: BeautifulSoup (HTML, with lxml's parser), pypdf (PDF), python-docx
 (DOCX), charset-normalizer (legacy encodings).  Navigation, headers, footers, scripts
 and styles are dropped from HTML: they are boilerplate, not content.
 """

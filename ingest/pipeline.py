@@ -81,18 +81,21 @@ def ingest_path(
     known = store.source_fingerprints()
     chunking = f"chunks {settings.chunk_size}/{settings.chunk_overlap} extract {EXTRACT_VERSION}"
 
+    def fingerprint(digest: str) -> str:
+        return f"{digest} {chunking}"
+
     def unchanged(source: str, digest: str) -> bool:
-        return known.get(source) == f"{digest} {chunking}"
+        return known.get(source) == fingerprint(digest)
 
     below = root if _is_below(path, root) else None
     documents, skipped = load_documents(path, root=below, max_bytes=max_bytes, unchanged=unchanged)
     report = IngestReport(skipped=skipped)
 
     todo = []
-    fingerprints = {d.metadata["source"]: f"{d.metadata['file_hash']} {chunking}" for d in documents}
+    fingerprints = {d.metadata["source"]: fingerprint(d.metadata["file_hash"]) for d in documents}
     for document in documents:
         source = document.metadata["source"]
-        if document.metadata.get("unchanged") or known.get(source) == fingerprints[source]:
+        if document.metadata.get("unchanged"):  # the loader compared its fingerprint already
             report.unchanged.append(source)
         else:
             (report.updated if source in known else report.added).append(source)

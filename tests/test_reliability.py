@@ -144,18 +144,14 @@ def test_killed_ingest_resumes_with_no_duplicate_and_no_missing_chunk(tmp_path: 
 
 @pytest.mark.slow
 def test_twenty_concurrent_sessions_get_their_own_answers_while_ingesting(tmp_path: Path) -> None:
-    from bench.concurrency import DIALOGUES, Outcome, ingest_later, run_session, run_sessions
+    from bench.concurrency import ingest_later, run_alone, run_sessions
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     local = build_assistant(_settings(tmp_path, corpus))
     local.ensure_ingested()
     with serving(local) as url:
-        import threading
-
-        baseline, lock = Outcome(), threading.Lock()
-        for index in range(len(DIALOGUES)):
-            run_session(url, index, baseline, lock)
+        baseline = run_alone(url)
         loaded = run_sessions(url, 20, during=ingest_later(local, tmp_path))
     assert not baseline.errors and not loaded.errors, loaded.errors[:3]
     assert loaded.turns == 40

@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.conversation import Conversation
+from assistant.feedback import Rating
 from assistant.pipeline import SESSION_OPTIONS, Assistant, InvalidQuestionError, clean_question
 from assistant.types import Answer, Token
 from ui.i18n import I18N, TEXTS, language_of, say, t
@@ -53,8 +54,10 @@ def _options(backend: str, model: str, top_k: float, language: str, rerank: bool
     return options
 
 
-def _documents_table(assistant: Assistant) -> list[list[Any]]:
-    return [[d.source, d.language, d.chunks, d.ingested_at] for d in assistant.documents()]
+def _exchange_of(event: gr.SelectData | gr.LikeData) -> int:
+    """The conversation exchange a clicked chat message belongs to (a question and its answer per exchange)."""
+    index = event.index if isinstance(event.index, int) else event.index[0]
+    return index // 2
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
@@ -111,8 +114,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
     def select_answer(conversation: Conversation, event: gr.SelectData) -> tuple[Any, int]:
         """Clicking an answer in the chat lists its sources."""
-        index = event.index if isinstance(event.index, int) else event.index[0]
-        exchange = min(index // 2, len(conversation.exchanges) - 1)
+        exchange = min(_exchange_of(event), len(conversation.exchanges) - 1)
         if exchange < 0:
             return gr.update(), -1
         return _citation_list(conversation.exchanges[exchange].answer), exchange
@@ -141,20 +143,22 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return str(path)
 
     # --- feedback ---
-    def rate(conversation: Conversation, comment: str, event: gr.LikeData, request: gr.Request) -> tuple[str, int]:
-        exchange = event.index if isinstance(event.index, int) else event.index[0]
-        exchange //= 2
+    def rate(
+        conversation: Conversation, comment: str, event: gr.LikeData, request: gr.Request
+    ) -> tuple[str, tuple[int, Rating] | None]:
+        exchange = _exchange_of(event)
         if not (0 <= exchange < len(conversation.exchanges)) or event.liked is None:
-            return "", -1
-        rating = "up" if event.liked is True or event.liked == "Like" else "down"
-        assistant.record_feedback(conversation, exchange, rating, comment)  # type: ignore[arg-type]
-        return say(request, "rated", rating="👍" if rating == "up" else "👎"), exchange * 2 + (rating == "up")
+            return "", None
+        rating: Rating = "up" if event.liked is True or event.liked == "Like" else "down"
+        assistant.record_feedback(conversation, exchange, rating, comment)
+        return say(request, "rated", rating="👍" if rating == "up" else "👎"), (exchange, rating)
 
-    def send_comment(conversation: Conversation, comment: str, last: int, request: gr.Request) -> tuple[str, str]:
-        if last < 0 or not comment.strip():
+    def send_comment(
+        conversation: Conversation, comment: str, last: tuple[int, Rating] | None, request: gr.Request
+    ) -> tuple[str, str]:
+        if last is None or not comment.strip():
             return say(request, "nothing_to_rate"), comment
-        exchange, up = divmod(last, 2)
-        assistant.record_feedback(conversation, exchange, "up" if up else "down", comment)
+        assistant.record_feedback(conversation, *last, comment)
         return say(request, "comment_saved"), ""
 
     # --- documents ---
@@ -170,8 +174,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return "\n\n".join(html.escape(line) for line in lines), *_document_views(), None
 
     def _document_views() -> tuple[Any, Any]:
-        sources = [d.source for d in assistant.documents()]
-        return _documents_table(assistant), gr.update(choices=sources, value=None)
+        """The documents table and the removal choices, from one read of the index."""
+        documents = assistant.documents()
+        table = [[d.source, d.language, d.chunks, d.ingested_at] for d in documents]
+        return table, gr.update(choices=[d.source for d in documents], value=None)
 
     def remove(source: str | None, request: gr.Request) -> tuple:
         if not source:
@@ -194,7 +200,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         status_line = gr.Markdown(status(), elem_id="status-line")
         conversation = gr.State(Conversation())
         selected = gr.State(-1)
-        last_rating = gr.State(-1)
+        #: (exchange, rating) of the latest rating, for a comment sent after it
+        last_rating = gr.State(None)
         with gr.Tabs():
             with gr.Tab(t("chat"), id="chat"), gr.Row():
                 with gr.Column(scale=3):
@@ -230,16 +237,14 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 add = gr.Button(t("add"), variant="primary", elem_id="add-files")
                 upload_status = gr.Markdown(elem_id="upload-status")
                 table = gr.Dataframe(
-                    value=_documents_table(assistant),
+                    value=[],
                     headers=["document", "language", "chunks", "ingested"],
                     label=t("doc_table"),
                     interactive=False,
                     elem_id="documents",
                 )
                 with gr.Row():
-                    remove_choice = gr.Dropdown(
-                        choices=[d.source for d in assistant.documents()], label=t("remove_choice"), scale=3
-                    )
+                    remove_choice = gr.Dropdown(choices=[], label=t("remove_choice"), scale=3)
                     remove_button = gr.Button(t("remove"), variant="stop", scale=1)
                 remove_status = gr.Markdown()
             with gr.Tab(t("settings"), id="settings"):

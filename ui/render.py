@@ -14,8 +14,6 @@ from assistant.types import Answer, Citation, Passage
 
 _SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
 _CLOSEST_HEADING = {"de": "Nächstliegende Textstellen", "en": "Closest passages"}
-_CHARS = {"de": "Zeichen", "en": "chars"}
-_PAGE = {"de": "S.", "en": "p."}
 #: the viewer shows at most this many characters of a document, around the passage
 VIEWER_WINDOW = 60_000
 
@@ -51,24 +49,13 @@ def message_text(content: Any) -> str:
     return ""
 
 
-def where(passage: Passage, language: str) -> str:
-    """ "file.html, Section, p. 3, chars 120–410": where a passage is, for a human."""
-    parts = [passage.source]
-    if passage.section:
-        parts.append(passage.section)
-    if passage.page is not None:
-        parts.append(f"{_PAGE.get(language, 'p.')} {passage.page}")
-    parts.append(f"{_CHARS.get(language, 'chars')} {passage.start}–{passage.end}")
-    return ", ".join(parts)
-
-
 def render_answer(answer: Answer) -> str:
     """Answer text followed by its numbered sources, as Markdown."""
     parts = [html.escape(answer.answer)]
     if answer.citations:
         parts.append(f"\n\n**{_SOURCES_HEADING[answer.language]}**")
         for citation in answer.citations:
-            location = html.escape(where(citation.passage, answer.language))
+            location = html.escape(citation.passage.location(answer.language))
             parts.append(f"\n\n**[{citation.n}]** `{location}`\n> {highlighted(citation)}")
     elif answer.refused and answer.passages:
         parts.append(f"\n\n*{_CLOSEST_HEADING[answer.language]}:*")
@@ -80,8 +67,8 @@ def render_answer(answer: Answer) -> str:
 def citation_choices(answer: Answer) -> list[tuple[str, str]]:
     """(label, value) pairs for the citation list: cited passages, or the closest ones on a refusal."""
     if answer.citations:
-        return [(f"[{c.n}] {where(c.passage, answer.language)}", str(c.n)) for c in answer.citations]
-    return [(f"({i}) {where(p, answer.language)}", f"p{i}") for i, p in enumerate(answer.passages[:3], start=1)]
+        return [(f"[{c.n}] {c.passage.location(answer.language)}", str(c.n)) for c in answer.citations]
+    return [(f"({i}) {p.location(answer.language)}", f"p{i}") for i, p in enumerate(answer.passages[:3], start=1)]
 
 
 def pick(answer: Answer, value: str) -> Citation | None:
@@ -116,7 +103,7 @@ def source_html(text: str, citation: Citation, language: str, shortened_note: st
         f'{esc(lo, p.start)}<span class="quellen-passage">{esc(p.start, q_start)}'
         f'<mark class="quellen-quote">{esc(q_start, q_end)}</mark>{esc(q_end, p.end)}</span>{esc(p.end, hi)}'
     )
-    head = f'<div class="quellen-source-head"><strong>[{citation.n}]</strong> {html.escape(where(p, language))}</div>'
+    head = f'<div class="quellen-source-head"><strong>[{citation.n}]</strong> {html.escape(p.location(language))}</div>'
     return f'{head}{note}<div class="quellen-source-text" lang="{html.escape(p.language or language)}">{body}</div>'
 
 
