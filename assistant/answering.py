@@ -1,11 +1,14 @@
-"""Turn a question and its retrieved passages into a cited answer, streamed.
+"""Turn a question and its evidence into a cited answer, streamed.
 
 Two answerers share one output type (:class:`~assistant.types.Answer`):
 
 * :class:`LlmAnswerer` prompts an LLM (local or OpenAI-compatible) with the numbered
-  passages and streams its tokens; markers are then checked and citations attached.
-* :class:`ExtractiveAnswerer` needs no LLM: it picks the passage sentences closest to
-  the question (same embedder as retrieval) and quotes them, each with its marker.
+  evidence (sentences, :func:`evidence_messages`; or whole passages,
+  :func:`passage_messages`, the pipeline before issue 13) and streams its tokens;
+  markers are then checked and citations attached.
+* :class:`EvidenceQuoter` needs no LLM: it quotes the best evidence sentences (chosen by
+  :mod:`assistant.evidence`), each with its marker.  :class:`ExtractiveAnswerer`, which
+  picked sentences by cosine alone, stays for the baseline pipeline.
 
 Both refuse, in the question's language, when retrieval found nothing relevant.
 """
@@ -13,7 +16,7 @@ Both refuse, in the question's language, when retrieval found nothing relevant.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -22,7 +25,15 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
 from assistant.citations import attach_citations
-from assistant.prompts import EXTRACTIVE_INTRO, REFUSAL, SYSTEM, user_prompt
+from assistant.prompts import (
+    EVIDENCE_EXAMPLES,
+    EVIDENCE_SYSTEM,
+    EXTRACTIVE_INTRO,
+    REFUSAL,
+    SYSTEM,
+    evidence_prompt,
+    user_prompt,
+)
 from assistant.sentences import sentence_spans, sentences
 from assistant.types import Answer, Citation, Language, Passage, StreamEvent, Token
 from assistant.verification import CitationVerifier
@@ -45,20 +56,49 @@ def is_refusal(text: str) -> bool:
     return any(sentence.lower().rstrip(".") in normalised for sentence in REFUSAL.values())
 
 
+Messages = Callable[[str, Language, Sequence[Passage]], list[ChatMessage]]
+
+
+def passage_messages(question: str, language: Language, passages: Sequence[Passage]) -> list[ChatMessage]:
+    """Whole numbered passages under a per-language system prompt (the pipeline before issue 13)."""
+    return [
+        ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM[language]),
+        ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language)),
+    ]
+
+
+def evidence_messages(question: str, language: Language, evidence: Sequence[Passage]) -> list[ChatMessage]:
+    """Numbered evidence sentences after a fixed system prompt and worked examples.
+
+    Everything before the question is the same for every question and language, so the
+    local model keeps it evaluated and reads only the new question and sentences.
+    """
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content=EVIDENCE_SYSTEM)]
+    for user, assistant in EVIDENCE_EXAMPLES:
+        messages.append(ChatMessage(role=MessageRole.USER, content=user))
+        messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=assistant))
+    messages.append(ChatMessage(role=MessageRole.USER, content=evidence_prompt(question, evidence, language)))
+    return messages
+
+
 class LlmAnswerer:
     """Grounded answers from an LLM, with inline ``[n]`` markers."""
 
-    def __init__(self, llm: LLM, name: str, verifier: CitationVerifier | None = None) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        name: str,
+        verifier: CitationVerifier | None = None,
+        messages: Messages = evidence_messages,
+    ) -> None:
         self.llm = llm
         self.name = name
         self.verifier = verifier
+        self.messages = messages
 
     def stream(self, question: str, language: Language, passages: Sequence[Passage]) -> Iterator[StreamEvent]:
         started = time.perf_counter()
-        messages = [
-            ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM[language]),
-            ChatMessage(role=MessageRole.USER, content=user_prompt(question, passages, language)),
-        ]
+        messages = self.messages(question, language, passages)
         text = ""
         first_token: float | None = None
         for response in self.llm.stream_chat(messages):
@@ -78,6 +118,7 @@ class LlmAnswerer:
                 answer = self.verifier.verify(answer, passages)
                 timings["verification"] = time.perf_counter() - verify_started
         answer.timings.update(timings)
+        answer.usage = dict(getattr(self.llm, "last_usage", {}) or {})
         yield answer
 
 
@@ -129,3 +170,42 @@ class ExtractiveAnswerer:
         answer = Answer(text, language, citations, passages=list(passages), backend=self.name)
         answer.timings["generation"] = time.perf_counter() - started
         yield answer
+
+
+def quote_text(passage: Passage, n: int, language: Language) -> str:
+    """One evidence sentence as the answer shows it: in quotation marks, with its marker."""
+    opening, closing = ("„", "“") if language == "de" else ("“", "”")
+    return f"{opening}{' '.join(passage.text.split())}{closing} [{n}]"
+
+
+class EvidenceQuoter:
+    """Quotes the best evidence sentences (already chosen and scored); no LLM needed.
+
+    The first evidence item is always quoted; the next ones only while they score within
+    ``margin`` of it, so a second sentence appears when it is nearly as good (the second
+    part of a question), not as filler.
+    """
+
+    name = "extractive"
+
+    def __init__(self, max_quotes: int = 2, margin: float = 0.15) -> None:
+        self.max_quotes = max_quotes
+        self.margin = margin
+
+    def stream(self, question: str, language: Language, evidence: Sequence[Passage]) -> Iterator[StreamEvent]:
+        if not evidence:
+            yield refusal(language, evidence, self.name)
+            return
+        chosen = [n for n, p in enumerate(evidence, start=1) if p.score >= evidence[0].score - self.margin]
+        chosen = chosen[: self.max_quotes]
+        text = (
+            EXTRACTIVE_INTRO[language]
+            + "\n"
+            + "\n".join(f"- {quote_text(evidence[n - 1], n, language)}" for n in chosen)
+        )
+        yield Token(text)
+        citations = [
+            Citation(n=n, passage=evidence[n - 1], quote_start=evidence[n - 1].start, quote_end=evidence[n - 1].end)
+            for n in chosen
+        ]
+        yield Answer(text, language, citations, passages=list(evidence), backend=self.name)

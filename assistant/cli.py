@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
-from assistant.types import Answer, Token
+from assistant.types import Answer, Quote, Token
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
@@ -104,9 +104,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     _ingest_if_empty(assistant)
     answer: Answer | None = None
     for event in assistant.ask_stream(args.question):
-        if isinstance(event, Token):
+        if isinstance(event, Quote | Token):
             if args.stream and not args.json:
-                sys.stdout.write(event.text)
+                sys.stdout.write(event.text + ("\n\n" if isinstance(event, Quote) else ""))
                 sys.stdout.flush()
         else:
             answer = event

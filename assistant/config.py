@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     )
 
     # --- answering ---
+    pipeline: Literal["evidence", "passages"] = Field(
+        "evidence",
+        description="evidence: the best few sentences of the passages go to the answerer, the best one is shown "
+        "at once as a quote; passages: five whole passages to the answerer (the pipeline before, kept to compare).",
+    )
+    evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
     llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")
     llm_threads: int = Field(2, ge=1, description="CPU threads of the local LLM.")

@@ -35,6 +35,8 @@ from assistant.config import Settings
 from assistant.model_files import ensure_model
 
 log = logging.getLogger(__name__)
+#: tokens of context for rewrites: a question, its translation, three earlier questions
+REWRITE_CONTEXT = 1024
 
 
 class LlamaCppChat(CustomLLM):
@@ -47,6 +49,8 @@ class LlamaCppChat(CustomLLM):
     temperature: float = 0.0
     _llama: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr()
+    #: token counts of the latest generation (prompt, completion), for the eval's prompt-size figures
+    _usage: dict[str, int] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -93,14 +97,23 @@ class LlamaCppChat(CustomLLM):
         def generate() -> ChatResponseGen:
             with self._lock:
                 text = ""
+                generated = 0
                 for chunk in self._request(messages, stream=True):
                     delta = chunk["choices"][0]["delta"].get("content") or ""
                     if not delta:
                         continue
+                    generated += 1
                     text += delta
                     yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+                # llama.cpp holds prompt + generated tokens; streamed pieces are one token each
+                self._usage = {"prompt_tokens": self._llama.n_tokens - generated, "completion_tokens": generated}
 
         return generate()
+
+    @property
+    def last_usage(self) -> dict[str, int]:
+        """Token counts of the latest streamed generation."""
+        return dict(self._usage)
 
     def yes_probability(self, messages: Sequence[ChatMessage]) -> float:
         """P("yes") against P("no") for the model's next token after ``messages``.
@@ -180,6 +193,26 @@ def yes_probability(llm: LLM, messages: Sequence[ChatMessage]) -> float:
     if yes + no > 0:
         return yes / (yes + no)
     return 1.0 if (response.message.content or "").strip().lower().startswith("yes") else 0.0
+
+
+def rewrite_llm(llm: LLM) -> LLM:
+    """The LLM for short rewrites (translation, follow-ups) beside the answer LLM.
+
+    llama.cpp keeps the tokens it last evaluated and reuses the common prefix, so the
+    answer prompt's fixed part (system prompt and worked examples, ~400 tokens) costs
+    nothing after the first question, unless another prompt ran in between.  Locally the
+    rewrites therefore get a context of their own over the same memory-mapped weights;
+    an endpoint manages its own cache, so the same client serves both.
+    """
+    if isinstance(llm, LlamaCppChat):
+        return LlamaCppChat(
+            model_path=llm.model_path,
+            n_threads=llm.n_threads,
+            n_ctx=REWRITE_CONTEXT,
+            max_tokens=llm.max_tokens,
+            temperature=llm.temperature,
+        )
+    return llm
 
 
 def build_llm(settings: Settings) -> LLM | None:

@@ -19,32 +19,26 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
-from assistant.answering import Answerer, ExtractiveAnswerer, LlmAnswerer, refusal
+from assistant.cleaning import MAX_QUESTION_CHARS, InvalidQuestionError, clean_question
 from assistant.config import Settings
 from assistant.conversation import Conversation
 from assistant.embeddings import load_embedder
 from assistant.feedback import Rating, append_feedback, feedback_record
 from assistant.followup import standalone_query
-from assistant.language import detect_language
-from assistant.llm import build_llm, describe_llm
-from assistant.query_transform import OTHER_LANGUAGE, QueryRewriter
+from assistant.llm import build_llm, describe_llm, rewrite_llm
+from assistant.query_transform import QueryRewriter
+from assistant.question_pipeline import QuestionPipeline, build_question_pipeline, build_search_pipeline
 from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
 from assistant.store import SourceRecord, Store
-from assistant.types import Answer, Language, Passage, StreamEvent
-from assistant.verification import CitationVerifier
+from assistant.types import Answer, Passage, StreamEvent
 from ingest.pipeline import IngestReport, Progress, ingest_path
 from ingest.upload import UploadError, store_upload
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 #: settings a user may change per session (UI settings panel); the index ones stay fixed
 SESSION_OPTIONS = ("llm_backend", "openai_model", "top_k", "language_filter", "reranker", "translate_query")
-
-
-class InvalidQuestionError(ValueError):
-    """A question that cannot be asked (empty, or too long); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -61,18 +55,6 @@ class Status:
             f"Embedder: {self.embedder} · Search: {self.retrieval} · Answers: {self.answer_backend} · "
             f"{self.documents} documents, {self.chunks} chunks · Store: {self.store}"
         )
-
-
-def clean_question(question: str) -> str:
-    """Strip control characters and whitespace; refuse empty or oversized questions."""
-    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
-    if not cleaned:
-        raise InvalidQuestionError("The question is empty.")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise InvalidQuestionError(
-            f"The question has {len(cleaned)} characters; at most {MAX_QUESTION_CHARS} are accepted."
-        )
-    return cleaned
 
 
 class Assistant:
@@ -135,14 +117,19 @@ class Assistant:
         return self._llm_owner.llm if self._llm_owner is not None else build_llm(self.settings)
 
     @cached_property
-    def answerer(self) -> Answerer:
-        if self.llm is None:
-            return ExtractiveAnswerer(self.embedder, min_score=self.settings.relevance_threshold)
-        return LlmAnswerer(self.llm, describe_llm(self.settings), CitationVerifier(self.embedder))
+    def question_pipeline(self) -> QuestionPipeline:
+        """The stages a question goes through with these settings (see assistant.question_pipeline)."""
+        return build_question_pipeline(self)
 
     @cached_property
     def rewriter(self) -> QueryRewriter | None:
-        return QueryRewriter(self.llm) if self.llm is not None else None
+        """Follow-up and translation rewrites; locally in a context of their own, so the answer
+        context keeps its fixed prompt evaluated between questions."""
+        if self.llm is None:
+            return None
+        if self._llm_owner is not None:
+            return self._llm_owner.rewriter
+        return QueryRewriter(rewrite_llm(self.llm))
 
     @cached_property
     def reranker(self) -> LlmJudgeReranker | None:
@@ -237,7 +224,7 @@ class Assistant:
     # --- questions ---
     def retrieve(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
         """Passages for ``question``; ``history`` (earlier user questions, oldest first) resolves follow-ups."""
-        return self._search(self.standalone(clean_question(question), history), k or self.settings.top_k)
+        return build_search_pipeline(self, k or self.settings.top_k).passages(question, history)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """The question to search and answer with: follow-ups rewritten by the LLM, or by rules."""
@@ -250,55 +237,32 @@ class Assistant:
         """Whether retrieval may use the LLM (only when answers come from one: extractive mode stays LLM-free)."""
         return self.settings.llm_backend != "extractive"
 
-    def _search(self, query: str, k: int) -> list[Passage]:
-        """Retrieval proper: translated phrasings, hybrid search, then the reranker over the first candidates."""
-        also: list[str] = []
-        if self.settings.translate_query and self.llm_features and self.rewriter is not None:
-            also.append(self.rewriter.translate(query, OTHER_LANGUAGE[detect_language(query)]))
-        reranker = self.reranker if self.llm_features else None
-        depth = max(k, self.settings.rerank_candidates) if reranker else k
-        passages = self.retriever.retrieve(query, depth, self.settings.language_filter, also=also)
-        if reranker:
-            passages = reranker.rerank(query, passages)
-        return passages[:k]
-
     def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
-        """Tokens as they are generated, then one final :class:`Answer`.
+        """The quote, then tokens as they are generated, then one final :class:`Answer`.
 
         ``history`` holds the earlier user questions of the conversation, oldest first.
         """
-        started = time.perf_counter()
-        question = clean_question(question)
-        language: Language = detect_language(question)
-        # a follow-up is searched and answered as a standalone question
-        query = self.standalone(question, history)
-        passages = self._search(query, self.settings.top_k)
-        retrieval_seconds = time.perf_counter() - started
-        relevant = [p for p in passages if p.score >= self.settings.relevance_threshold]
-        if not relevant:
-            events: Iterator[StreamEvent] = iter([refusal(language, passages, self.answerer_name)])
-        else:
-            events = self.answerer.stream(query, language, relevant)
-        for event in events:
-            if isinstance(event, Answer):
-                event.timings["retrieval"] = retrieval_seconds
-                event.timings["total"] = time.perf_counter() - started
-                if event.refused:
-                    event.passages = passages
-            yield event
+        return self.question_pipeline.stream(question, history)
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         answer: Answer | None = None
         for event in self.ask_stream(question, history):
             if isinstance(event, Answer):
                 answer = event
-        assert answer is not None, "answerers always end with an Answer"
+        assert answer is not None, "the pipeline always ends with an Answer"
         return answer
 
     # --- status ---
     @property
     def answerer_name(self) -> str:
         return describe_llm(self.settings)
+
+    @property
+    def answer_label(self) -> str:
+        """The backend's name, and the question pipeline when it is not the default (eval columns)."""
+        if self.settings.pipeline == "evidence":
+            return self.answerer_name
+        return f"{self.answerer_name} [{self.settings.pipeline}]"
 
     def status(self) -> Status:
         store = self.settings.chroma_url or str(self.settings.chroma_path)
@@ -313,6 +277,9 @@ class Assistant:
 
     def retrieval_description(self) -> str:
         """What retrieval actually does with these settings, e.g. "hybrid + translation + LLM rerank"."""
+        return " + ".join(self._retrieval_parts())
+
+    def _retrieval_parts(self) -> list[str]:
         parts = [self.settings.retrieval_mode]
         if self.llm_features:
             if self.settings.translate_query:
@@ -323,7 +290,7 @@ class Assistant:
                 parts.append("LLM follow-ups")
         if self.settings.language_filter:
             parts.append(f"only {self.settings.language_filter}")
-        return " + ".join(parts)
+        return parts
 
 
 def build_assistant(settings: Settings | None = None) -> Assistant:
@@ -332,3 +299,6 @@ def build_assistant(settings: Settings | None = None) -> Assistant:
     embedder = load_embedder(settings.embedder, settings.embed_threads, settings.embed_batch_threads)
     store = Store(settings, embedder_name=settings.embedder)
     return Assistant(settings, embedder, store)
+
+
+__all__ = ["MAX_QUESTION_CHARS", "Assistant", "InvalidQuestionError", "build_assistant", "clean_question"]

@@ -104,15 +104,28 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     #: statements of the answer that no passage supports (marked in the text as well)
     unsupported: list[str] = field(default_factory=list)
+    #: token counts of the generation, where the backend reports them (prompt_tokens, completion_tokens)
+    usage: dict[str, int] = field(default_factory=dict)
+    #: the best evidence sentence, shown first (its words are the source's own); also in ``answer``
+    quote: Citation | None = None
 
     def to_json(self) -> dict[str, object]:
         """The public ``ask --json`` shape."""
-        return {
+        data: dict[str, object] = {
             "answer": self.answer,
             "language": self.language,
             "citations": [c.to_json() for c in self.citations],
             "unsupported": list(self.unsupported),
         }
+        if self.quote is not None:
+            data["evidence"] = {
+                "n": self.quote.n,
+                "source": self.quote.passage.source,
+                "start": self.quote.passage.start,
+                "end": self.quote.passage.end,
+                "text": self.quote.passage.text,
+            }
+        return data
 
     def to_debug_json(self) -> dict[str, object]:
         """Everything, for eval details and logs."""
@@ -133,4 +146,16 @@ class Token:
     text: str
 
 
-StreamEvent = Token | Answer
+@dataclass(frozen=True)
+class Quote:
+    """The best evidence sentence with its citation, sent before the answer is generated.
+
+    It arrives within a fraction of a second, so a reader has the source's own words
+    while the model writes; ``text`` is how it reads in the answer ("> „…“ [1]").
+    """
+
+    citation: Citation
+    text: str
+
+
+StreamEvent = Quote | Token | Answer

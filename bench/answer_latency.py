@@ -1,11 +1,14 @@
-"""Answer latency on this machine: retrieval, time to first token, total, tokens per second.
+"""Answer latency on this machine: first text (the quote), first LLM token, total, prompt size.
 
 Runs a few fixed questions (German and English) through the real pipeline, once per
 answer backend given, against a fresh index of the default corpus in a temporary
-folder.  Ratios are printed against the extractive backend measured in the same run,
-so the numbers compare across machines of different speed.
+folder.  ``BACKEND:RECIPE`` measures another question pipeline in the same run
+(``local:passages`` is the pipeline before evidence selection), so a change and its
+baseline are compared on one machine state.  Each backend answers one warm-up question
+first (model load, the answer prompt's fixed part), as a running chat has.  Ratios are
+printed against the first backend given.
 
-    .venv/bin/python bench/answer_latency.py --backends extractive local
+    .venv/bin/python bench/answer_latency.py --backends extractive:passages extractive local:passages local
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.pipeline import build_assistant
-from assistant.types import Answer, Token
+from assistant.types import Answer, Quote, Token
 
 QUESTIONS = [
     "Wo findet der zweite Metropolkongress statt?",
@@ -33,36 +36,46 @@ QUESTIONS = [
 log = logging.getLogger("bench.answer_latency")
 
 
-def measure(backend: str, state_dir: Path) -> dict[str, float]:
-    assistant = build_assistant(Settings(state_dir=state_dir, llm_backend=backend))  # type: ignore[arg-type]
+WARM_UP = "Was ist die Europäische Metropolregion Stuttgart?"
+
+
+def measure(name: str, state_dir: Path) -> dict[str, float]:
+    backend, _, recipe = name.partition(":")
+    settings = Settings(state_dir=state_dir, llm_backend=backend, pipeline=recipe or "evidence")  # type: ignore[arg-type]
+    assistant = build_assistant(settings)
     assistant.ensure_ingested()
     started = time.perf_counter()
-    _ = assistant.answerer  # load the model outside the timed questions
+    assistant.ask(WARM_UP)  # model load and the fixed prompt part, outside the timed questions
     load_seconds = time.perf_counter() - started
     rows = []
     for question in QUESTIONS:
         t0 = time.perf_counter()
-        first = None
+        first_text = first_token = None
         pieces = 0
         answer: Answer | None = None
         for event in assistant.ask_stream(question):
+            now = time.perf_counter() - t0
+            if isinstance(event, Quote | Token):
+                first_text = first_text or now
             if isinstance(event, Token):
                 pieces += 1
-                first = first or time.perf_counter() - t0
-            else:
+                first_token = first_token or now
+            elif isinstance(event, Answer):
                 answer = event
         total = time.perf_counter() - t0
         assert answer is not None
-        generation = total - (first or total)
+        generation = total - (first_token or total)
         rows.append(
             {
                 "retrieval": answer.timings.get("retrieval", 0.0),
-                "first_token": first or total,
+                "first_text": first_text or total,
+                "first_token": first_token or total,
                 "total": total,
                 "tokens_per_s": pieces / generation if generation > 0 and pieces > 1 else 0.0,
+                "prompt_tokens": float(answer.usage.get("prompt_tokens", 0)),
             }
         )
-        log.info("%s %.1fs %s", backend, total, answer.answer[:80].replace("\n", " "))
+        log.info("%s %.1fs %s", name, total, answer.answer[:120].replace("\n", " "))
     summary = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
     summary["load"] = load_seconds
     return summary
@@ -70,7 +83,7 @@ def measure(backend: str, state_dir: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backends", nargs="+", default=["extractive", "local"])
+    parser.add_argument("--backends", nargs="+", default=["local:passages", "local", "extractive"])
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -78,14 +91,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends:
             results[backend] = measure(backend, Path(tmp))
-    base = results.get("extractive") or next(iter(results.values()))
-    lines = ["| backend | load s | retrieval s (p50) | first token s (p50) | total s (p50) | x extractive | tokens/s |"]
-    lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+    base = next(iter(results.values()))
+    lines = [
+        "| backend | warm-up s | retrieval s | first text s | first token s | total s | total x first "
+        "| prompt tokens | tokens/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for backend, r in results.items():
         lines.append(
-            f"| {backend} | {r['load']:.1f} | {r['retrieval']:.3f} | {r['first_token']:.2f} | {r['total']:.2f} "
-            f"| {r['total'] / base['total']:.1f} | {r['tokens_per_s']:.1f} |"
+            f"| {backend} | {r['load']:.1f} | {r['retrieval']:.3f} | {r['first_text']:.2f} | {r['first_token']:.2f} "
+            f"| {r['total']:.2f} | {r['total'] / base['total']:.2f} | {r['prompt_tokens']:.0f} "
+            f"| {r['tokens_per_s']:.1f} |"
         )
+    lines.append("(p50 over the questions; first text is the quote, or the first token without one)")
     print("\n".join(lines))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))

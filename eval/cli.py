@@ -35,6 +35,16 @@ def system_name(value: str) -> str:
     return value
 
 
+def backend_name(value: str) -> str:
+    """argparse type for ``--backends``: local, openai or extractive, optionally with ``:evidence``/``:passages``."""
+    backend, _, recipe = value.partition(":")
+    if backend not in ("local", "openai", "extractive") or recipe not in ("", "evidence", "passages"):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: BACKEND[:RECIPE] with BACKEND local|openai|extractive and RECIPE evidence|passages"
+        )
+    return value
+
+
 #: XQuAD has 1,224 questions; answering all with the local LLM would take hours here.
 XQUAD_DEFAULT_ANSWERS = 100
 
@@ -52,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evaluate on questions made from users' ratings (default file: STATE_DIR/feedback.jsonl); "
         "thumbs-down answers are written to a review file",
     )
+    parser.add_argument(
+        "--split",
+        choices=["dev", "test"],
+        help="corpus suite: only the development part (tune on it) or the test part (report on it)",
+    )
     parser.add_argument("--limit", type=int, help="only N cases, spread evenly over the set (quick runs)")
     parser.add_argument(
         "--answers", type=int, default=None, help="answer N cases spread over the set (default: all; xquad: 100)"
@@ -60,9 +75,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backends",
         nargs="+",
-        choices=["local", "openai", "extractive"],
+        type=backend_name,
         default=[],
-        help="answer with each of these backends, side by side (default: the configured one)",
+        help="answer with each of these backends, side by side (default: the configured one); BACKEND:RECIPE "
+        "answers with another question pipeline, e.g. local:passages (the pipeline before evidence selection)",
     )
     parser.add_argument(
         "--systems",
@@ -88,7 +104,16 @@ def print_summary(result: EvalResult, console: Console) -> None:
         console.print(table)
     for backend, answers in result.summary.get("answers", {}).items():
         table = Table(title=f"answers ({backend})")
-        for column in ("group", "n", "key facts", "cit. prec.", "cit. rec.", "refusal P/R", "total p50 s"):
+        columns = (
+            "group",
+            "n",
+            "key facts",
+            "cit. prec.",
+            "cit. rec.",
+            "refusal P/R",
+            "first text / token / total p50 s",
+        )
+        for column in columns:
             table.add_column(column, overflow="fold")
         for group, v in answers.items():
             table.add_row(
@@ -98,7 +123,7 @@ def print_summary(result: EvalResult, console: Console) -> None:
                 f"{v['citation_precision']:.2f}",
                 f"{v['citation_recall']:.2f}",
                 f"{v['refusal_precision']:.2f}/{v['refusal_recall']:.2f}",
-                f"{v['total_p50_s']:.1f}",
+                f"{v.get('first_text_p50_s', 0.0):.1f} / {v['first_token_p50_s']:.1f} / {v['total_p50_s']:.1f}",
             )
         console.print(table)
 
@@ -132,7 +157,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             questions = args.questions
             if args.from_feedback:
                 questions = questions_from_feedback(args, settings, console)
-            cases = corpus_cases(questions, corpus_dir)
+            cases = corpus_cases(questions, corpus_dir, args.split)
         if args.limit:
             cases = spread(cases, args.limit)
         answer_limit = args.answers

@@ -14,6 +14,7 @@ from pathlib import Path
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 DEFAULT_SET = QUESTIONS_DIR / "seed.jsonl"
 TYPES = ("de-de", "en-en", "de-en", "en-de", "multi-doc", "unanswerable", "dialogue")
+SPLITS = ("dev", "test")
 
 
 class QuestionSetError(ValueError):
@@ -53,6 +54,8 @@ class Item:
     note: str = ""
     #: set when the item is a single turn taken out of a dialogue
     tags: tuple[str, ...] = field(default=())
+    #: "dev" (tune on it) or "test" (report only); empty for sets without a split (feedback)
+    split: str = ""
 
 
 def _source_text(path: Path) -> str:
@@ -111,8 +114,12 @@ def load_questions(path: Path = DEFAULT_SET, corpus_dir: Path | None = None) -> 
         if raw.get("id") in seen:
             raise QuestionSetError(f"{where}: duplicate id {raw.get('id')!r}")
         seen.add(raw["id"])
+        if raw.get("split", "") not in ("", *SPLITS):
+            raise QuestionSetError(f"{where}: split {raw.get('split')!r} is not one of {SPLITS}")
         turns = tuple(_parse_turn(t, f"{where} turn {i}", corpus_dir) for i, t in enumerate(raw["turns"], 1))
-        items.append(Item(raw["id"], raw["type"], raw["language"], turns, raw.get("note", "")))
+        items.append(
+            Item(raw["id"], raw["type"], raw["language"], turns, raw.get("note", ""), split=raw.get("split", ""))
+        )
     if not items:
         raise QuestionSetError(f"{path}: no questions")
     return items

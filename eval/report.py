@@ -23,7 +23,9 @@ ANSWER_KEYS = (
     "citation_recall",
     "refusal_precision",
     "refusal_recall",
+    "first_text_p50_s",
     "first_token_p50_s",
+    "prompt_tokens_mean",
     "total_p50_s",
     "total_p95_s",
 )

@@ -102,7 +102,9 @@ def evaluate(
     """Index ``corpus_dir`` into the eval collection, then run every case through every system.
 
     Answers come from each of ``backends`` (local, openai, extractive) in turn, reported
-    side by side; by default from the configured one.
+    side by side; by default from the configured one.  ``BACKEND:RECIPE`` answers with
+    another question pipeline (``local:passages`` is the pipeline before evidence
+    selection), so a change and its baseline are measured in one run.
     """
     eval_settings = settings.model_copy(update={"corpus_dir": corpus_dir, "collection": f"eval_{suite}"})
     assistant = build_assistant(eval_settings)
@@ -117,9 +119,7 @@ def evaluate(
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
             "top_k": settings.top_k,
-            "answer_backend": [assistant.variant(llm_backend=b).answerer_name for b in answer_backends]
-            if answers
-            else None,
+            "answer_backend": [answer_variant(assistant, b).answer_label for b in answer_backends] if answers else None,
             "relevance_threshold": settings.relevance_threshold,
             "systems": list(systems),
             "cases": len(cases),
@@ -152,13 +152,22 @@ def evaluate(
     if answers:
         answer_cases = spread(cases, answer_limit)
         for backend in answer_backends:
-            answerer = assistant.variant(llm_backend=backend)
+            answerer = answer_variant(assistant, backend)
             for index, case in enumerate(answer_cases, start=1):
                 result.answer_rows.append(_answer_row(answerer, case))
                 if progress:
                     progress(f"answers {backend}", index, len(answer_cases))
     result.summary = summarise(result)
     return result
+
+
+def answer_variant(assistant: Assistant, name: str) -> Assistant:
+    """The assistant answering as ``BACKEND[:RECIPE]``, e.g. ``local`` or ``extractive:passages``."""
+    backend, _, recipe = name.partition(":")
+    overrides: dict[str, Any] = {"llm_backend": backend}
+    if recipe:
+        overrides["pipeline"] = recipe
+    return assistant.variant(**overrides)
 
 
 def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:
@@ -177,7 +186,7 @@ def _answer_row(assistant: Assistant, case: Case) -> dict[str, Any]:
     covered = [any(is_relevant(p, g) for p in cited) for g in golds]
     return {
         "id": case.id,
-        "backend": assistant.answerer_name,
+        "backend": assistant.answer_label,
         "group": case.group,
         "language": case.language,
         "question": case.question,
@@ -190,7 +199,10 @@ def _answer_row(assistant: Assistant, case: Case) -> dict[str, Any]:
         "citation_recall": (sum(covered) / len(covered)) if golds and not answer.refused else None,
         "citations": [c.to_json() for c in answer.citations],
         "retrieval_s": answer.timings.get("retrieval", 0.0),
+        "first_text_s": answer.timings.get("first_text", answer.timings.get("total", 0.0)),
         "first_token_s": answer.timings.get("first_token", answer.timings.get("total", 0.0)),
+        "prompt_tokens": answer.usage.get("prompt_tokens"),
+        "split": case.meta.get("split", ""),
         "total_s": answer.timings.get("total", 0.0),
     }
 
@@ -238,7 +250,9 @@ def _answer_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             ),
             "refusal_precision": precision,
             "refusal_recall": recall,
+            "first_text_p50_s": metrics.percentile([r.get("first_text_s", r["first_token_s"]) for r in selected], 50),
             "first_token_p50_s": metrics.percentile([r["first_token_s"] for r in selected], 50),
+            "prompt_tokens_mean": metrics.mean(r["prompt_tokens"] for r in selected if r.get("prompt_tokens")),
             "total_p50_s": metrics.percentile([r["total_s"] for r in selected], 50),
             "total_p95_s": metrics.percentile([r["total_s"] for r in selected], 95),
         }

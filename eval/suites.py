@@ -35,10 +35,16 @@ class Case:
         return next(iter(self.targets))
 
 
-def corpus_cases(questions_file: Path, corpus_dir: Path) -> list[Case]:
-    """Cases of the question set; dialogue turns are reported as ``dialogue-t1``/``dialogue-t2``."""
+def corpus_cases(questions_file: Path, corpus_dir: Path, split: str | None = None) -> list[Case]:
+    """Cases of the question set; dialogue turns are reported as ``dialogue-t1``/``dialogue-t2``.
+
+    ``split`` ("dev" or "test") keeps only that part: changes are tuned on dev and
+    reported on test, so a gain that only fits the tuned questions shows up.
+    """
     cases = []
     for item in load_questions(questions_file, corpus_dir):
+        if split and item.split != split:
+            continue
         for index, turn in enumerate(item.turns, start=1):
             group = f"dialogue-t{index}" if item.type == "dialogue" else item.type
             if not turn.answerable:
@@ -53,7 +59,7 @@ def corpus_cases(questions_file: Path, corpus_dir: Path) -> list[Case]:
                     key_facts=turn.key_facts,
                     standalone=turn.standalone,
                     history=turn.history or tuple(t.question for t in item.turns[: index - 1]),
-                    meta={"type": item.type},
+                    meta={"type": item.type, "split": item.split},
                 )
             )
     return cases

@@ -7,7 +7,7 @@ import pytest
 from assistant.config import Settings
 from assistant.pipeline import Assistant, build_assistant
 from assistant.prompts import REFUSAL
-from assistant.types import Answer, Token
+from assistant.types import Answer, Quote, Token
 from tests.openai_stub import OpenAIStub
 
 OFF_TOPIC_DE = "Wie hoch ist der Eiffelturm?"
@@ -37,23 +37,29 @@ def test_off_topic_questions_are_refused_in_their_language(assistant: Assistant,
     assert answer.citations == [] and answer.passages, "a refusal still shows the closest passages"
 
 
-def test_stream_yields_tokens_then_one_answer(assistant: Assistant) -> None:
+def test_stream_yields_the_quote_then_tokens_then_one_answer(assistant: Assistant) -> None:
     events = list(assistant.ask_stream("Who is on the METREX Managing Committee?"))
-    assert isinstance(events[-1], Answer) and all(isinstance(e, Token) for e in events[:-1])
+    assert isinstance(events[0], Quote) and isinstance(events[-1], Answer)
+    assert all(isinstance(e, Token) for e in events[1:-1])
     assert "".join(e.text for e in events[:-1]).strip()
+
+
+def _remote(settings: Settings, stub: OpenAIStub) -> Assistant:
+    return build_assistant(
+        settings.model_copy(
+            update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
+        )
+    )
 
 
 def test_openai_compatible_backend(settings: Settings, assistant: Assistant) -> None:
     reply = "Der zweite Metropolkongress findet in Heilbronn statt [1]. Erfunden [9]."
     with OpenAIStub(reply) as stub:
-        remote = build_assistant(
-            settings.model_copy(
-                update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
-            )
-        )
+        remote = _remote(settings, stub)
         events = list(remote.ask_stream("Wo findet der zweite Metropolkongress statt?"))
     answer = events[-1]
     assert isinstance(answer, Answer) and not answer.refused
+    assert isinstance(events[0], Quote) and "Heilbronn" in events[0].text, "the quote comes before generation"
     assert sum(isinstance(e, Token) for e in events) > 3, "tokens are streamed"
     assert "[9]" not in answer.answer, "markers to passages that do not exist are dropped"
     assert [c.n for c in answer.citations] == [1]
@@ -61,17 +67,28 @@ def test_openai_compatible_backend(settings: Settings, assistant: Assistant) -> 
     request = stub.requests[-1]
     assert request["model"] == "stub-model" and request["stream"] is True
     assert request["messages"][0]["role"] == "system" and REFUSAL["de"] in request["messages"][0]["content"]
-    assert "[1]" in request["messages"][1]["content"] and "Frage:" in request["messages"][1]["content"]
+    question = request["messages"][-1]["content"]
+    assert question.startswith("Question: Wo findet") and "[1]" in question and question.endswith("Answer in German.")
+    assert len(question) < 2000, "the model reads a few evidence sentences, not five whole passages"
+
+
+def test_an_answer_without_the_asked_place_gets_the_quote_with_the_place_marked(settings: Settings) -> None:
+    """The small model answered "wo?" with the date; the evidence holding the place is added, place in bold."""
+    with OpenAIStub("Der zweite Metropolkongress findet am 20. September 2022 statt [1].") as stub:
+        answer = _remote(settings, stub).ask("Wo findet der zweite Metropolkongress statt?")
+    assert "in **Heilbronn** statt" in answer.answer, "the quote shown first, with the place marked"
+    assert "20. September 2022 statt [1]." not in answer.answer, "the answer that missed the place is dropped"
+
+
+def test_german_answers_get_german_numbers_and_keep_the_qualifier(settings: Settings) -> None:
+    with OpenAIStub("Die Gruppe hat 5,700 Mitglieder [1].") as stub:
+        answer = _remote(settings, stub).ask("Wie viele Mitglieder hat die European Innovation Policy Gruppe?")
+    assert "rund 5.700 Mitglieder" in answer.answer and "5,700 Mitglieder" not in answer.answer.split("\n\n")[-1]
 
 
 def test_openai_backend_refusal_is_recognised(settings: Settings) -> None:
     with OpenAIStub(REFUSAL["en"]) as stub:
-        remote = build_assistant(
-            settings.model_copy(
-                update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
-            )
-        )
-        answer = remote.ask("Who founded the European Innovation Policy group?")
+        answer = _remote(settings, stub).ask("Who founded the European Innovation Policy group?")
     assert answer.refused and answer.citations == []
 
 

@@ -20,7 +20,7 @@ import gradio as gr
 from assistant.conversation import Conversation
 from assistant.feedback import Rating
 from assistant.pipeline import SESSION_OPTIONS, Assistant, InvalidQuestionError, clean_question
-from assistant.types import Answer, Token
+from assistant.types import Answer, Quote, Token
 from ui.i18n import I18N, TEXTS, language_of, say, t
 from ui.render import CSS, SCROLL_TO_QUOTE_JS, citation_choices, pick, render_answer, source_html
 
@@ -93,7 +93,11 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         answer: Answer | None = None
         try:
             for event in session.ask_stream(question, conversation.history):
-                if isinstance(event, Token):
+                if isinstance(event, Quote):
+                    streamed += event.text + "\n\n"
+                    chat[-1] = {"role": "assistant", "content": html.escape(streamed)}
+                    yield chat, "", conversation, *unchanged
+                elif isinstance(event, Token):
                     streamed += event.text
                     chat[-1] = {"role": "assistant", "content": html.escape(streamed)}
                     yield chat, "", conversation, *unchanged

@@ -1,0 +1,107 @@
+"""What kind of fact a question asks for (place, date, number, person, reason), and where it is.
+
+A person who asks "wo?" must get a place.  The small answer model often answers with
+what it found first (the date, when the place was asked for), so quellen checks after
+generation that the answer holds a fact of the asked type, and prefers evidence
+sentences that hold one.  Rules by question word are enough here: the question words
+of German and English are few, and the fact patterns (a year, a number, a capitalised
+name after "in") are the ones the documents write.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+AnswerType = Literal["place", "date", "number", "person", "reason"]
+
+#: question openings per type, checked in this order ("wie viele" before "wie")
+_QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
+    (
+        "date",
+        re.compile(
+            r"\b(wann|seit wann|bis wann|in welchem jahr|welches jahr|welchem datum|when|what year|which year|"
+            r"what date|since when|in what year)\b",
+            re.I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(wie viele|wie viel|wieviele|wieviel|wie hoch|wie groß|wie lang|wie oft|anzahl|how many|how much|"
+            r"how large|how big|how long|how often|what percentage|what share|what number)\b",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"\b(wo|wohin|woher|in welcher stadt|in welchem ort|an welchem ort|in welchem land|welche stadt|where|"
+            r"which city|what city|in which city|which country|in which country|what place)\b",
+            re.I,
+        ),
+    ),
+    ("person", re.compile(r"\b(wer|wem|wen|wessen|who|whom|whose)\b", re.I)),
+    ("reason", re.compile(r"\b(warum|weshalb|wieso|weswegen|aus welchem grund|wozu|why|for what reason)\b", re.I)),
+]
+
+_MONTHS = (
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    "january|february|march|may|june|july|october|december"
+)
+_NUMBER_WORDS = (
+    "zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|million\\w*|"
+    "milliarde\\w*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|"
+    "billion\\w*|dozen|halb\\w*|half|einmal|zweimal|twice|once"
+)
+#: where the fact of each type shows in a sentence
+FACT_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
+    "date": re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b({_MONTHS})\b", re.I),
+    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    "place": re.compile(
+        r"\b(in|im|nach|aus|bei|at|from|to|near|zu|zum|zur)\s+(der\s+|dem\s+|the\s+)?(?P<fact>[A-ZÄÖÜ][\w-]+)"
+    ),
+    "person": re.compile(
+        r"\b(Dr\.|Prof\.|Herr|Frau|Mr\.?|Mrs\.?|Ms\.?|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+)\s*[A-ZÄÖÜ]?"
+    ),
+    "reason": re.compile(
+        r"\b(weil|da sie|da er|da es|um\b.+\bzu|damit|deshalb|daher|wegen|aufgrund|ziel|because|since|due to|"
+        r"in order to|so that|so as to|aim|goal|to ensure|to promote|to strengthen)\b",
+        re.I,
+    ),
+}
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The kind of fact ``question`` asks for, or ``None`` (what/how questions, yes/no questions)."""
+    for kind, pattern in _QUESTION_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def fact_spans(text: str, kind: AnswerType, question: str = "") -> list[tuple[int, int]]:
+    """Spans of ``text`` that hold a fact of ``kind`` and are not just words of the question.
+
+    "Wo findet der Kongress in Heilbronn statt?" answered with "in Heilbronn" names no
+    new place, so words the question already has do not count.
+    """
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    spans = []
+    for match in FACT_PATTERNS[kind].finditer(text):
+        words = [w.lower() for w in re.findall(r"\w+", match.group(0))]
+        new = [w for w in words if w not in asked]
+        if kind in ("place", "person"):
+            # the name is the capitalised tail; it must not come from the question
+            name = words[-1] if words else ""
+            if name in asked:
+                continue
+        elif kind in ("date", "number") and not new:
+            continue
+        spans.append(match.span("fact") if "fact" in match.re.groupindex else match.span())
+    return spans
+
+
+def has_fact(text: str, kind: AnswerType | None, question: str = "") -> bool:
+    """True when ``text`` holds a fact of the asked ``kind`` (always true when no kind was asked)."""
+    return kind is None or bool(fact_spans(text, kind, question))

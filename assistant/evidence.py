@@ -1,0 +1,214 @@
+"""Evidence selection: the few source sentences that answer the question, out of the retrieved passages.
+
+Five whole chunks (~1,500 tokens) lose the small answer model and cost ~11 s of prompt
+processing on two cores; the few best sentences (~300 tokens) keep it on the fact and
+answer in ~2 s (docs/evaluation.md).  Every sentence of the retrieved passages is cut
+from the document itself (a sentence cut by a chunk boundary is completed from the
+source text) and scored by
+
+* its cosine to the question (best over the question's phrasings, so translated
+  questions find sentences in the other language),
+* the share of the question's rare words it holds (stemmed, German compounds split),
+* whether it holds a fact of the asked type (a "wann" question wants a date),
+* the rank of the passage it came from (retrieval already weighed the wider context).
+
+The weights were fitted on the development half of the question set
+(``bench/evidence.py``).  A selected sentence that leans on the one before it ("Er
+findet in Heilbronn statt.") brings that one along, and neighbouring selected
+sentences merge into one span, so each evidence item reads on its own.  Each item is a
+:class:`~assistant.types.Passage` whose offsets point into the source, so citations,
+verification and the source viewer work on it unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.answer_type import AnswerType, answer_type, has_fact
+from assistant.lexical import query_tokens, tokens
+from assistant.sentences import sentence_spans
+from assistant.types import Passage
+
+#: characters of source text read on each side of a passage to complete its cut sentences
+WINDOW = 400
+#: a sentence shorter than this (words) is a list stub or a caption, not evidence
+MIN_WORDS = 4
+#: a line without a full stop and shorter than this (words) is a heading
+HEADING_WORDS = 12
+#: sentences opening with these lean on the sentence before them
+_LEANING = re.compile(
+    r"^(er|sie|dies|diese[rsmn]?|dort|damit|dabei|dazu|hier|außerdem|zudem|he|she|it|they|this|these|those|"
+    r"there|the latter|its|their)\b",
+    re.IGNORECASE,
+)
+
+SourceText = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class EvidenceWeights:
+    """How the signals of a sentence add up; fitted on the development questions (bench/evidence.py)."""
+
+    cosine: float = 1.0
+    lexical: float = 0.3
+    answer_type: float = 0.1
+    rank: float = 0.0
+    #: maximal marginal relevance: how much a sentence loses for repeating a chosen one
+    diversity: float = 0.4
+
+
+@dataclass(frozen=True)
+class Candidate:
+    source: str
+    start: int
+    end: int
+    text: str
+    passage: Passage
+    rank: int
+
+
+class EvidenceSelector:
+    """Scores the sentences of retrieved passages against a question and keeps the best few."""
+
+    def __init__(
+        self,
+        embedder: BaseEmbedding,
+        source_text: SourceText,
+        max_items: int = 5,
+        weights: EvidenceWeights | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.source_text = source_text
+        self.max_items = max_items
+        self.weights = weights or EvidenceWeights()
+
+    def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
+        """Whole sentences of the passages, each once, completed from the source where a chunk cut them."""
+        seen: set[tuple[str, int]] = set()
+        found: list[Candidate] = []
+        for rank, passage in enumerate(passages):
+            full = self.source_text(passage.source)
+            if full is not None and full[passage.start : passage.end] == passage.text:
+                base = max(0, passage.start - WINDOW)
+                text = full[base : passage.end + WINDOW]
+            else:  # no source text (or it changed since): the passage alone
+                base, text = passage.start, passage.text
+            for s, e in sentence_spans(text):
+                start, end = base + s, base + e
+                if end <= passage.start or start >= passage.end or (passage.source, start) in seen:
+                    continue  # outside the passage (neighbours come in through leaning), or already found
+                seen.add((passage.source, start))
+                found.append(Candidate(passage.source, start, end, text[s:e], passage, rank))
+        return found
+
+    def score(
+        self, phrasings: Sequence[str], candidates: Sequence[Candidate], kind: AnswerType | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One score per candidate (higher is better) and the candidates' unit vectors."""
+        queries = np.asarray([self.embedder.get_query_embedding(p) for p in phrasings], dtype=np.float32)
+        vectors = np.asarray(self.embedder.get_text_embedding_batch([c.text for c in candidates]), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True) + 1e-9
+        cosine = (vectors @ queries.T).max(axis=1)
+        lexical = _lexical_overlap(phrasings, [(c.text, c.passage.language) for c in candidates])
+        typed = np.asarray([float(has_fact(c.text, kind, phrasings[0])) if kind else 0.0 for c in candidates])
+        rank = np.asarray([1.0 / (1 + c.rank) for c in candidates])
+        w = self.weights
+        return w.cosine * cosine + w.lexical * lexical + w.answer_type * typed + w.rank * rank, vectors
+
+    def select(self, question: str, phrasings: Sequence[str], passages: Sequence[Passage]) -> list[Passage]:
+        """The best evidence items for ``question``, best first, each a sentence-level :class:`Passage`.
+
+        Picked greedily by maximal marginal relevance: a sentence that says again what a
+        chosen one says loses ``weights.diversity`` times their cosine, so a two-part
+        question gets a sentence for each part instead of two for the first.
+        """
+        unique: dict[str, Candidate] = {}
+        for candidate in self.candidates(passages):
+            if is_statement(candidate.text):
+                unique.setdefault(" ".join(candidate.text.split()).lower(), candidate)
+        candidates = list(unique.values())
+        if not candidates:
+            return []
+        scores, vectors = self.score(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
+        chosen: list[int] = []
+        while len(chosen) < min(self.max_items, len(candidates)):
+            penalty = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
+            marginal = scores - self.weights.diversity * penalty
+            marginal[chosen] = -np.inf
+            chosen.append(int(np.argmax(marginal)))
+        return [
+            self._item(c, score)
+            for c, score in _merge([(candidates[i], float(scores[i])) for i in chosen], self.source_text)
+        ]
+
+    @staticmethod
+    def _item(candidate: Candidate, score: float) -> Passage:
+        return replace(candidate.passage, text=candidate.text, start=candidate.start, end=candidate.end, score=score)
+
+
+def is_statement(text: str) -> bool:
+    """True for a sentence that can carry a fact: not a heading, a caption or a list stub."""
+    words = text.split()
+    if len(words) < MIN_WORDS or text.lstrip().startswith("#"):
+        return False
+    return text.rstrip().endswith((".", "!", "?", ":", ";", "…", '"', "“", "”", ")")) or len(words) >= HEADING_WORDS
+
+
+def _merge(chosen: list[tuple[Candidate, float]], source_text: SourceText) -> list[tuple[Candidate, float]]:
+    """Chosen sentences with their leaning predecessors, neighbours joined; best first.
+
+    A sentence that opens with a pronoun ("Er findet … statt") gets the sentence before it,
+    so the model and the reader see what "er" is; one followed by such a sentence
+    ("Dort haben sich … getroffen.") gets that one too.
+    """
+    spans: list[tuple[str, int, int, float, Candidate]] = []
+    for candidate, score in chosen:
+        start, end = candidate.start, candidate.end
+        text = source_text(candidate.source)
+        if text is not None and text[start:end] == candidate.text:
+            if _LEANING.match(candidate.text):
+                before = sentence_spans(text[max(0, start - WINDOW) : start])
+                if before:
+                    start = max(0, start - WINDOW) + before[-1][0]
+            after = sentence_spans(text[end : end + WINDOW])
+            if after and _LEANING.match(text[end + after[0][0] : end + after[0][1]]):
+                end += after[0][1]  # "Dort haben sich … getroffen." completes the chosen sentence
+        spans.append((candidate.source, start, end, score, candidate))
+    merged: list[tuple[str, int, int, float, Candidate]] = []
+    for source, start, end, score, candidate in sorted(spans, key=lambda s: (s[0], s[1])):
+        if merged and merged[-1][0] == source and start <= merged[-1][2] + 2:
+            last = merged[-1]
+            merged[-1] = (source, last[1], max(last[2], end), max(last[3], score), last[4])
+        else:
+            merged.append((source, start, end, score, candidate))
+    result = []
+    for source, start, end, score, candidate in sorted(merged, key=lambda s: -s[3]):
+        full = source_text(source)
+        text = full[start:end] if full is not None else candidate.text
+        if full is None and (start, end) != (candidate.start, candidate.end):
+            text, start, end = candidate.text, candidate.start, candidate.end
+        result.append((replace(candidate, start=start, end=end, text=text), score))
+    return result
+
+
+def _lexical_overlap(phrasings: Sequence[str], sentences: Sequence[tuple[str, str]]) -> np.ndarray:
+    """IDF-weighted share of the question's word stems that each sentence holds (0..1).
+
+    The IDF comes from the candidate sentences themselves: a word every candidate has
+    ("Region", "Stuttgart") tells them apart less than the one that only the answer has.
+    """
+    asked = set(query_tokens(" ".join(phrasings)))
+    held = [set(tokens(text, language if language in ("de", "en") else "en")) for text, language in sentences]
+    frequency = Counter(t for words in held for t in words if t in asked)
+    n = len(sentences)
+    idf = {t: math.log(1 + n / frequency[t]) for t in frequency}
+    total = sum(idf.values()) or 1.0
+    return np.asarray([sum(idf[t] for t in words if t in idf) / total for words in held])

@@ -1,0 +1,163 @@
+"""The path of a question, assembled in one place as a list of stages.
+
+::
+
+    clean → language → follow-up → retrieve → gate → evidence → quote
+          → translate → retrieve → (rerank) → evidence → answer → verify → check → numbers → compose
+
+The quote (the best evidence sentence) goes out after the first, untranslated search,
+well under a second after the question; the translation, the second search and the
+answer follow.  Without an LLM (extractive) the translation and verification stages are
+left out and the answer is quoted from the evidence.  ``recipe="passages"`` is the
+pipeline before evidence selection (translate → retrieve → gate → five whole passages to
+the answerer → verify), kept as the baseline the evaluation compares against.
+
+:func:`build_question_pipeline` is the only place that decides the list; the
+:class:`~assistant.pipeline.Assistant` supplies the components (retriever, LLM, …).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
+from assistant.cleaning import clean_question
+from assistant.evidence import EvidenceSelector
+from assistant.stages import (
+    CheckAnswerType,
+    ComposeAnswer,
+    DetectLanguage,
+    Generate,
+    PassagesAsEvidence,
+    PolishNumbers,
+    QuestionState,
+    RelevanceGate,
+    Rerank,
+    ResolveFollowUp,
+    Retrieve,
+    SelectEvidence,
+    ShowQuote,
+    Stage,
+    Translate,
+    Verify,
+)
+from assistant.types import Answer, Passage, Quote, StreamEvent, Token
+from assistant.verification import CitationVerifier
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
+
+Recipe = Literal["evidence", "passages"]
+
+
+class QuestionPipeline:
+    """Runs the stages in order for one question; each stage's seconds land in ``Answer.timings``."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = list(stages)
+
+    @property
+    def names(self) -> list[str]:
+        return [stage.name for stage in self.stages]
+
+    def without(self, *names: str) -> QuestionPipeline:
+        """The same pipeline with the named stages left out (eval variants, experiments)."""
+        return QuestionPipeline([s for s in self.stages if s.name not in names])
+
+    def run(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent | QuestionState]:
+        """Stream events as the stages send them; the final state last."""
+        started = time.perf_counter()
+        state = QuestionState(question=clean_question(question), history=tuple(history))
+        first_text: float | None = None
+        first_token: float | None = None
+        for stage in self.stages:
+            stage_started = time.perf_counter()
+            for event in stage.run(state):
+                now = time.perf_counter() - started
+                if first_text is None and isinstance(event, Quote | Token):
+                    first_text = now
+                if first_token is None and isinstance(event, Token):
+                    first_token = now
+                yield event
+            seconds = time.perf_counter() - stage_started
+            state.timings[stage.name] = state.timings.get(stage.name, 0.0) + seconds
+            if state.done:
+                break
+        total = time.perf_counter() - started
+        state.timings["retrieval"] = sum(v for k, v in state.timings.items() if k.startswith("retrieve"))
+        state.timings["first_text"] = first_text if first_text is not None else total
+        state.timings["first_token"] = first_token if first_token is not None else total
+        state.timings["total"] = total
+        yield state
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
+        """Quote and tokens as they come, then exactly one final :class:`Answer`."""
+        for item in self.run(question, history):
+            if isinstance(item, QuestionState):
+                answer = item.answer
+                assert answer is not None, "every pipeline ends with an answer"
+                answer.timings.update(item.timings)
+                yield answer
+            else:
+                yield item
+
+    def passages(self, question: str, history: Sequence[str] = ()) -> list[Passage]:
+        """Run the (search-only) stages and return the passages found."""
+        state = next(item for item in self.run(question, history) if isinstance(item, QuestionState))
+        return state.passages
+
+
+def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) -> QuestionPipeline:
+    """The stages for ``assistant``'s settings: the one place where the question path is decided."""
+    settings = assistant.settings
+    recipe = recipe or settings.pipeline
+    k = settings.top_k
+    llm = assistant.llm if assistant.llm_features else None
+    stages: list[Stage] = [DetectLanguage(), ResolveFollowUp(assistant.standalone)]
+    translate: list[Stage] = [Translate(assistant.rewriter)] if llm is not None and settings.translate_query else []
+    rerank: list[Stage] = [Rerank(assistant.reranker, k)] if llm is not None and assistant.reranker else []
+    depth = max(k, settings.rerank_candidates) if rerank else k
+    retrieve = Retrieve(assistant.retriever, depth, settings.language_filter)
+    gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
+    verify: list[Stage] = [Verify(CitationVerifier(assistant.embedder))] if llm is not None else []
+    if recipe == "passages":
+        answerer = (
+            LlmAnswerer(llm, assistant.answerer_name, messages=passage_messages)
+            if llm is not None
+            else ExtractiveAnswerer(assistant.embedder, min_score=settings.relevance_threshold)
+        )
+        return QuestionPipeline(
+            [*stages, *translate, retrieve, *rerank, gate, PassagesAsEvidence(), Generate(answerer), *verify]
+        )
+    selector = EvidenceSelector(assistant.embedder, assistant.source_text, max_items=settings.evidence_sentences)
+    quoter = EvidenceQuoter()
+    stages += [retrieve, gate, SelectEvidence(selector), ShowQuote()]
+    if llm is not None:
+        answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
+        if translate or rerank:
+            again = Retrieve(assistant.retriever, depth, settings.language_filter, name="retrieve-translated")
+            stages += [*translate, again, *rerank, SelectEvidence(selector, name="evidence-translated")]
+        stages += [Generate(answerer), *verify]
+    else:
+        stages.append(Generate(quoter))
+    return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])
+
+
+def build_search_pipeline(assistant: Assistant, k: int) -> QuestionPipeline:
+    """Only the search stages (language, follow-up, translation, retrieval, rerank) for ``retrieve``."""
+    settings = assistant.settings
+    llm = assistant.llm if assistant.llm_features else None
+    rerank = llm is not None and assistant.reranker is not None
+    stages: list[Stage] = [DetectLanguage(), ResolveFollowUp(assistant.standalone)]
+    if llm is not None and settings.translate_query:
+        stages.append(Translate(assistant.rewriter))
+    depth = max(k, settings.rerank_candidates) if rerank else k
+    stages.append(Retrieve(assistant.retriever, depth, settings.language_filter))
+    if rerank:
+        stages.append(Rerank(assistant.reranker, k))
+    return QuestionPipeline(stages)
+
+
+__all__ = ["Answer", "QuestionPipeline", "build_question_pipeline", "build_search_pipeline"]

@@ -1,0 +1,333 @@
+"""The stages a question passes through, each a small component with one job.
+
+A stage reads and fills a :class:`QuestionState` and may send stream events (the quote,
+answer tokens).  :mod:`assistant.question_pipeline` lists them in order; a variant of
+the pipeline is a different list, not a flag threaded through the code.  A stage that
+gives the final answer early (a refusal) sets ``state.done`` and the rest are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from assistant.answer_type import AnswerType, answer_type, fact_spans
+from assistant.answering import Answerer, quote_text, refusal
+from assistant.evidence import EvidenceSelector
+from assistant.language import detect_language
+from assistant.numbers import german_numbers, keep_qualifiers
+from assistant.prompts import EXTRACTIVE_INTRO
+from assistant.query_transform import OTHER_LANGUAGE, QueryRewriter
+from assistant.rerank import LlmJudgeReranker
+from assistant.retrieval import HybridRetriever
+from assistant.types import Answer, Citation, Language, Passage, Quote, StreamEvent
+from assistant.verification import CitationVerifier
+
+Standalone = Callable[[str, Sequence[str]], str]
+
+
+@dataclass
+class QuestionState:
+    """Everything known about one question so far; each stage adds its part."""
+
+    question: str
+    history: tuple[str, ...] = ()
+    language: Language = "en"
+    #: the question to search and answer with (a follow-up made standalone)
+    query: str = ""
+    #: other phrasings searched as well (the translation)
+    phrasings: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    #: the numbered evidence the answer is written from (sentences, or whole passages)
+    evidence: list[Passage] = field(default_factory=list)
+    quote: Citation | None = None
+    #: fact types to mark in bold in the quote (the answer missed them; the quote holds them)
+    quote_marks: list[AnswerType] = field(default_factory=list)
+    answer: Answer | None = None
+    done: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Stage(Protocol):
+    """One step of the question pipeline; ``run`` fills ``state`` and yields any stream events."""
+
+    name: str
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]: ...
+
+
+class DetectLanguage:
+    name = "language"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        state.language = detect_language(state.question)
+        state.query = state.query or state.question
+        yield from ()
+
+
+class ResolveFollowUp:
+    """A follow-up ("Und wo findet der zweite statt?") becomes a standalone question."""
+
+    name = "follow-up"
+
+    def __init__(self, standalone: Standalone) -> None:
+        self.standalone = standalone
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        state.query = self.standalone(state.question, state.history)
+        yield from ()
+
+
+class Translate:
+    """Adds the question in the other language as a second phrasing (cross-lingual search)."""
+
+    name = "translate"
+
+    def __init__(self, rewriter: QueryRewriter) -> None:
+        self.rewriter = rewriter
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        translated = self.rewriter.translate(state.query, OTHER_LANGUAGE[detect_language(state.query)])
+        if translated != state.query and translated not in state.phrasings:
+            state.phrasings.append(translated)
+        yield from ()
+
+
+class Retrieve:
+    """Hybrid (or dense, or BM25) search with every phrasing known so far."""
+
+    def __init__(self, retriever: HybridRetriever, k: int, language: str | None, name: str = "retrieve") -> None:
+        self.retriever = retriever
+        self.k = k
+        self.language = language
+        self.name = name
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        state.passages = self.retriever.retrieve(state.query, self.k, self.language, also=state.phrasings)
+        yield from ()
+
+
+class Rerank:
+    name = "rerank"
+
+    def __init__(self, reranker: LlmJudgeReranker, k: int) -> None:
+        self.reranker = reranker
+        self.k = k
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        state.passages = self.reranker.rerank(state.query, state.passages)[: self.k]
+        yield from ()
+
+
+class RelevanceGate:
+    """No passage above the relevance threshold: refuse, in the question's language."""
+
+    name = "gate"
+
+    def __init__(self, threshold: float, backend: str) -> None:
+        self.threshold = threshold
+        self.backend = backend
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        relevant = [p for p in state.passages if p.score >= self.threshold]
+        if not relevant:
+            state.answer = refusal(state.language, state.passages, self.backend)
+            state.done = True
+        state.passages = relevant or state.passages
+        yield from ()
+
+
+class SelectEvidence:
+    """The few best sentences of the passages; the quote already shown stays item 1."""
+
+    def __init__(self, selector: EvidenceSelector, name: str = "evidence") -> None:
+        self.selector = selector
+        self.name = name
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        evidence = self.selector.select(state.query, state.phrasings, state.passages)
+        if state.quote is not None:
+            shown = state.quote.passage
+            rest = [
+                e for e in evidence if not (e.source == shown.source and e.start < shown.end and shown.start < e.end)
+            ]
+            evidence = [shown, *rest][: self.selector.max_items]
+        state.evidence = evidence
+        yield from ()
+
+
+class PassagesAsEvidence:
+    """The retrieved passages themselves are the evidence (the pipeline before issue 13)."""
+
+    name = "passages"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        state.evidence = list(state.passages)
+        yield from ()
+
+
+class ShowQuote:
+    """Sends the best evidence sentence at once, before any generation."""
+
+    name = "quote"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        if not state.evidence:
+            return
+        best = state.evidence[0]
+        state.quote = Citation(1, best, quote_start=best.start, quote_end=best.end)
+        yield Quote(state.quote, quote_intro(state.quote, state.language))
+
+
+def quote_intro(quote: Citation, language: Language) -> str:
+    return f"{EXTRACTIVE_INTRO[language]}\n{quote_text(quote.passage, quote.n, language)}"
+
+
+class Generate:
+    """The answerer (LLM or quoter) writes from the evidence; its tokens stream out."""
+
+    name = "answer"
+
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        for event in self.answerer.stream(state.query, state.language, state.evidence):
+            if isinstance(event, Answer):
+                state.answer = event
+            else:
+                yield event
+        if state.answer is not None and state.answer.refused:
+            state.answer.passages = list(state.passages)
+
+
+class Verify:
+    """Every ``[n]`` checked against its evidence; unsupported statements marked."""
+
+    name = "verify"
+
+    def __init__(self, verifier: CitationVerifier) -> None:
+        self.verifier = verifier
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        if state.answer is not None and not state.answer.refused:
+            state.answer = self.verifier.verify(state.answer, state.evidence)
+        yield from ()
+
+
+#: the types whose facts a pattern finds reliably; "who" and "why" answers are checked by verification only
+CHECKED_TYPES: tuple[AnswerType, ...] = ("place", "date", "number")
+_PARTS = re.compile(r",?\s+\b(und|and|sowie|as well as)\b\s+", re.IGNORECASE)
+
+
+def asked_types(question: str) -> list[AnswerType]:
+    """The fact types a question asks for, one per part ("how many …, and where?" → number, place)."""
+    kinds = [answer_type(part) for part in _PARTS.split(question) if part.lower() not in ("und", "and", "sowie")]
+    return list(dict.fromkeys(k for k in kinds if k is not None))
+
+
+class CheckAnswerType:
+    """The answer must hold the asked-for fact; otherwise the evidence that holds it speaks instead.
+
+    For each asked type (a place for "wo", a date for "wann", a number for "wie viele")
+    that the model's answer lacks, the best evidence sentence holding such a fact is
+    quoted with the fact in bold (the quote shown first, when it holds it).  When the
+    answer holds none of the asked facts, the model's text is dropped: the marked quote
+    is the answer.  When no evidence holds one, the answer says which part the documents
+    leave open.
+    """
+
+    name = "check"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or answer.refused:
+            return
+        asked = [kind for kind in asked_types(state.question) if kind in CHECKED_TYPES]
+        missing = [kind for kind in asked if not fact_spans(_without_markers(answer.answer), kind, state.query)]
+        if not missing:
+            return
+        text = answer.answer if len(missing) < len(asked) or state.quote is None else ""
+        citations = [c for c in answer.citations if f"[{c.n}]" in text]
+        for kind in missing:
+            found = next((n for n, e in enumerate(state.evidence, 1) if fact_spans(e.text, kind, state.query)), None)
+            if found is None:
+                text += f"\n{MISSING_PART[state.language][kind]}"
+            elif state.quote is not None and state.quote.passage == state.evidence[found - 1]:
+                state.quote_marks.append(kind)
+            else:
+                evidence = state.evidence[found - 1]
+                text += "\n" + marked_quote(evidence, found, [kind], state.query, state.language)
+                if all(c.n != found for c in citations):
+                    citations.append(Citation(found, evidence, quote_start=evidence.start, quote_end=evidence.end))
+        state.answer = replace(answer, answer=text.strip(), citations=citations)
+        yield from ()
+
+
+MISSING_PART: dict[Language, dict[AnswerType, str]] = {
+    "de": {
+        "place": "Einen Ort nennen die Dokumente dazu nicht.",
+        "date": "Ein Datum nennen die Dokumente dazu nicht.",
+        "number": "Eine Zahl nennen die Dokumente dazu nicht.",
+        "person": "Eine Person nennen die Dokumente dazu nicht.",
+        "reason": "Einen Grund nennen die Dokumente dazu nicht.",
+    },
+    "en": {
+        "place": "The documents name no place for this.",
+        "date": "The documents give no date for this.",
+        "number": "The documents give no number for this.",
+        "person": "The documents name no person for this.",
+        "reason": "The documents give no reason for this.",
+    },
+}
+
+
+def _without_markers(text: str) -> str:
+    return re.sub(r"\[\d+(?:,\s*\d+)*\]", " ", text)
+
+
+def marked_quote(evidence: Passage, n: int, kinds: Sequence[AnswerType], question: str, language: Language) -> str:
+    """The evidence sentence quoted with its facts of ``kinds`` in bold."""
+    text = " ".join(evidence.text.split())
+    spans = sorted({span for kind in kinds for span in fact_spans(text, kind, question)}, reverse=True)
+    for start, end in spans:
+        text = f"{text[:start]}**{text[start:end]}**{text[end:]}"
+    return quote_text(replace(evidence, text=text), n, language)
+
+
+class PolishNumbers:
+    """German answers get German number formats; qualifiers the source has ("rund") are kept."""
+
+    name = "numbers"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or answer.refused:
+            return
+        text = keep_qualifiers(answer.answer, [e.text for e in state.evidence], state.language)
+        if state.language == "de":
+            text = german_numbers(text)
+        state.answer = replace(answer, answer=text)
+        yield from ()
+
+
+class ComposeAnswer:
+    """The quote shown first stays at the top of the final answer, with its citation."""
+
+    name = "compose"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer, quote = state.answer, state.quote
+        if answer is None or answer.refused or quote is None:
+            return
+        citations = list(answer.citations)
+        if all(c.n != quote.n for c in citations):
+            citations.insert(0, quote)
+        text = answer.answer
+        if not text.startswith(EXTRACTIVE_INTRO[state.language]):  # the quoter's text already opens with it
+            shown = marked_quote(quote.passage, quote.n, state.quote_marks, state.query, state.language)
+            text = f"{EXTRACTIVE_INTRO[state.language]}\n{shown}\n\n{text}".strip()
+        state.answer = replace(answer, answer=text, citations=citations, quote=quote, passages=list(state.passages))
+        yield from ()

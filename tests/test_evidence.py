@@ -1,0 +1,108 @@
+"""Evidence selection, answer types, number formats and the question pipeline's stages."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_type import answer_type, fact_spans, has_fact
+from assistant.evidence import EvidenceSelector, is_statement
+from assistant.numbers import german_numbers, keep_qualifiers
+from assistant.pipeline import Assistant
+from assistant.stages import asked_types
+from assistant.types import Answer, Passage, Quote, Token
+
+
+def _selector(assistant: Assistant) -> EvidenceSelector:
+    return EvidenceSelector(assistant.embedder, assistant.source_text)
+
+
+def test_the_place_sentence_is_the_best_evidence_for_a_where_question(assistant: Assistant) -> None:
+    question = "Wo findet der zweite Metropolkongress statt?"
+    evidence = _selector(assistant).select(question, [], assistant.retrieve(question))
+    assert "Heilbronn" in evidence[0].text
+    for item in evidence:  # every item is a span of its source, so citations can point at it
+        assert assistant.source_text(item.source)[item.start : item.end] == item.text
+    assert len(evidence) <= 5 and sum(len(e.text) for e in evidence) < 2000, "a few sentences, not whole chunks"
+
+
+def test_a_sentence_cut_by_the_chunk_boundary_is_completed_from_the_source(assistant: Assistant) -> None:
+    source = "presseinformation-netzwerkkonferenz-2007.txt"
+    text = assistant.source_text(source)
+    assert text is not None
+    start = text.index("Dort haben sich die Manager")
+    cut = Passage(source, text[start + 10 : start + 120], start + 10, start + 120, 0.5, "de")
+    candidates = _selector(assistant).candidates([cut])
+    assert candidates[0].text.startswith("Dort haben sich die Manager von 63 Netzwerken")
+    assert candidates[0].text.endswith("getroffen.")
+
+
+def test_a_leaning_sentence_brings_its_neighbour(assistant: Assistant) -> None:
+    question = "Wie viele Netzwerke trafen sich bei der ersten Netzwerkkonferenz?"
+    evidence = _selector(assistant).select(question, [], assistant.retrieve(question))
+    held = next(e for e in evidence if "63 Netzwerken" in e.text)
+    assert "Netzwerkkonferenz" in held.text, "'Dort haben sich …' comes with the sentence that says where 'dort' is"
+
+
+def test_headings_and_list_stubs_are_not_evidence() -> None:
+    assert not is_statement("### **Netzwerke in der Europäischen Metropolregion Stuttgart**")
+    assert not is_statement("Tel 0711 / 228 35-13")
+    assert is_statement("Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt.")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Wo findet der zweite Metropolkongress statt?", "place"),
+        ("Wann fand der erste Metropolkongress statt?", "date"),
+        ("How many members does the LinkedIn group have?", "number"),
+        ("Wie viele Arbeitsgruppen gibt es?", "number"),
+        ("Who is on the METREX Managing Committee?", "person"),
+        ("Warum ist der Verband Mitglied bei EMTA?", "reason"),
+        ("Was macht das Europabüro?", None),
+    ],
+)
+def test_the_asked_fact_type_is_recognised(question: str, kind: str | None) -> None:
+    assert answer_type(question) == kind
+
+
+def test_a_multi_part_question_asks_for_each_part() -> None:
+    assert asked_types("How many networks met at the 2007 conference, and where?") == ["number", "place"]
+    assert asked_types("Wann und wo fand der Kongress statt?") == ["date", "place"]
+
+
+def test_facts_of_the_question_itself_do_not_count() -> None:
+    question = "Wo findet der zweite Metropolkongress statt?"
+    assert not has_fact("Der zweite Metropolkongress findet am 20. September 2022 statt.", "place", question)
+    assert has_fact("Er findet am 20. September 2022 in Heilbronn statt.", "place", question)
+    assert fact_spans("im Jahr 2019", "date", "Was geschah 2019?") == []
+
+
+def test_german_answers_use_german_number_formats() -> None:
+    assert german_numbers("Die Gruppe hat 5,700 Mitglieder.") == "Die Gruppe hat 5.700 Mitglieder."
+    assert german_numbers("Es sind 1,234,567 Euro, aber 2,5 Prozent.") == "Es sind 1.234.567 Euro, aber 2,5 Prozent."
+
+
+def test_qualifiers_of_the_source_are_kept() -> None:
+    evidence = ["The group currently has around 5,700 members."]
+    assert (
+        keep_qualifiers("Die Gruppe hat 5.700 Mitglieder.", evidence, "de") == "Die Gruppe hat rund 5.700 Mitglieder."
+    )
+    assert keep_qualifiers("It has about 5,700 members.", evidence, "en") == "It has about 5,700 members."
+    assert keep_qualifiers("Seit 2022 sind es 5.700.", ["Über 2022 hinaus"], "de") == "Seit 2022 sind es 5.700."
+
+
+def test_extractive_stream_sends_the_quote_first(assistant: Assistant) -> None:
+    events = list(assistant.ask_stream("Who is on the METREX Managing Committee?"))
+    assert isinstance(events[0], Quote) and "Kiwitt" in events[0].text
+    assert isinstance(events[-1], Answer) and all(isinstance(e, Token) for e in events[1:-1])
+    answer = events[-1]
+    assert answer.quote is not None and answer.quote.passage.text in answer.answer
+    assert answer.timings["first_text"] < answer.timings["total"]
+
+
+def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
+    names = assistant.question_pipeline.names
+    assert names[:6] == ["language", "follow-up", "retrieve", "gate", "evidence", "quote"]
+    assert "translate" not in names and "verify" not in names, "extractive mode uses no LLM"
+    baseline = assistant.variant(pipeline="passages").question_pipeline.names
+    assert "passages" in baseline and "quote" not in baseline
