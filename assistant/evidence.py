@@ -42,6 +42,8 @@ WINDOW = 400
 MIN_WORDS = 4
 #: a line without a full stop and shorter than this (words) is a heading
 HEADING_WORDS = 12
+#: neighbours join an evidence item only while it stays this short (characters): an item is read, not skimmed
+MAX_ITEM_CHARS = 400
 #: sentences opening with these lean on the sentence before them
 _LEANING = re.compile(
     r"^(er|sie|dies|diese[rsmn]?|dort|damit|dabei|dazu|hier|außerdem|zudem|he|she|it|they|this|these|those|"
@@ -176,15 +178,17 @@ def _merge(chosen: list[tuple[Candidate, float]], source_text: SourceText) -> li
         if text is not None and text[start:end] == candidate.text:
             if _LEANING.match(candidate.text):
                 before = sentence_spans(text[max(0, start - WINDOW) : start])
-                if before:
+                if before and end - (max(0, start - WINDOW) + before[-1][0]) <= MAX_ITEM_CHARS:
                     start = max(0, start - WINDOW) + before[-1][0]
             after = sentence_spans(text[end : end + WINDOW])
-            if after and _LEANING.match(text[end + after[0][0] : end + after[0][1]]):
+            follows = after and _LEANING.match(text[end + after[0][0] : end + after[0][1]])
+            if follows and end + after[0][1] - start <= MAX_ITEM_CHARS:
                 end += after[0][1]  # "Dort haben sich … getroffen." completes the chosen sentence
         spans.append((candidate.source, start, end, score, candidate))
     merged: list[tuple[str, int, int, float, Candidate]] = []
     for source, start, end, score, candidate in sorted(spans, key=lambda s: (s[0], s[1])):
-        if merged and merged[-1][0] == source and start <= merged[-1][2] + 2:
+        joined_length = end - merged[-1][1] if merged else 0
+        if merged and merged[-1][0] == source and start <= merged[-1][2] + 2 and joined_length <= MAX_ITEM_CHARS:
             last = merged[-1]
             merged[-1] = (source, last[1], max(last[2], end), max(last[3], score), last[4])
         else:

@@ -25,12 +25,16 @@ _REFERRING = frozenset(
 MAX_FOLLOWUP_WORDS = 9
 
 
+#: "das" as a pronoun ("Wann war das?", "…, und was bedeutet das?"), not as an article
+_PRONOUN_DAS = re.compile(r"\b(war|ist|sind|wurde|wird|hat|bedeutet|heißt)\s+das\b(?!\s+[A-ZÄÖÜ])|\bdas\s*[?,.!]")
+
+
 def is_followup(question: str) -> bool:
     """True when ``question`` probably depends on the previous turn."""
     words = [w.lower() for w in _WORD.findall(question)]
     if not words:
         return False
-    if words[0] in _OPENERS:
+    if words[0] in _OPENERS or (len(words) <= MAX_FOLLOWUP_WORDS and _PRONOUN_DAS.search(question)):
         return True
     return len(words) <= MAX_FOLLOWUP_WORDS and any(w in _REFERRING for w in words)
 
@@ -44,3 +48,15 @@ def standalone_query(question: str, history: Sequence[str], depth: int = 3) -> s
     if not history or depth == 0 or not is_followup(question):
         return question
     return f"{standalone_query(history[-1], history[:-1], depth - 1)} {question}"
+
+
+def adds_context(rewritten: str, question: str, history: Sequence[str]) -> bool:
+    """True when a rewritten follow-up names something from the conversation that the question did not.
+
+    The small model often returns "Wann war das?" unchanged or with the wrong referent;
+    a rewrite that brings in no word of the earlier questions has resolved nothing.
+    """
+    asked = {w.lower() for w in _WORD.findall(question)}
+    earlier = {w.lower() for q in history for w in _WORD.findall(q) if len(w) >= 4}
+    added = {w.lower() for w in _WORD.findall(rewritten)} - asked
+    return bool(added & earlier)

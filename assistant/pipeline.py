@@ -24,7 +24,7 @@ from assistant.config import Settings
 from assistant.conversation import Conversation
 from assistant.embeddings import load_embedder
 from assistant.feedback import Rating, append_feedback, feedback_record
-from assistant.followup import standalone_query
+from assistant.followup import adds_context, is_followup, standalone_query
 from assistant.llm import build_llm, describe_llm, rewrite_llm
 from assistant.query_transform import QueryRewriter
 from assistant.question_pipeline import QuestionPipeline, build_question_pipeline, build_search_pipeline
@@ -229,7 +229,10 @@ class Assistant:
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """The question to search and answer with: follow-ups rewritten by the LLM, or by rules."""
         if self.settings.followup_rewrite == "llm" and self.llm_features and self.rewriter is not None:
-            return self.rewriter.standalone(question, history)
+            rewritten = self.rewriter.standalone(question, history)
+            if not history or not is_followup(question) or adds_context(rewritten, question, history):
+                return rewritten
+            # the model's rewrite named nothing from the conversation: the earlier question goes along instead
         return standalone_query(question, history)
 
     @property

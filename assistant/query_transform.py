@@ -53,6 +53,11 @@ class QueryRewriter:
         self._cache: OrderedDict[tuple[str, ...], str] = OrderedDict()
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Empty the cache (the evaluation times answers as for questions never seen before)."""
+        with self._lock:
+            self._cache.clear()
+
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` rewritten to stand alone when it leans on ``history``; otherwise unchanged."""
         if not history or not is_followup(question):

@@ -136,10 +136,12 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
     stages += [retrieve, gate, SelectEvidence(selector), ShowQuote()]
     if llm is not None:
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
+        if translate and settings.translate_skip_score is not None:
+            translate = [Translate(assistant.rewriter, skip_at=settings.translate_skip_score)]
         if translate or rerank:
             again = Retrieve(assistant.retriever, depth, settings.language_filter, name="retrieve-translated")
             stages += [*translate, again, *rerank, SelectEvidence(selector, name="evidence-translated")]
-        stages += [Generate(answerer), *verify]
+        stages += [Generate(answerer, fallback=quoter), *verify]
     else:
         stages.append(Generate(quoter))
     return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])

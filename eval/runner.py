@@ -153,6 +153,8 @@ def evaluate(
         answer_cases = spread(cases, answer_limit)
         for backend in answer_backends:
             answerer = answer_variant(assistant, backend)
+            if answerer.llm_features and answerer.rewriter is not None:
+                answerer.rewriter.forget()  # translations from the retrieval pass would flatter the latencies
             for index, case in enumerate(answer_cases, start=1):
                 result.answer_rows.append(_answer_row(answerer, case))
                 if progress:

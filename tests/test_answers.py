@@ -86,10 +86,13 @@ def test_german_answers_get_german_numbers_and_keep_the_qualifier(settings: Sett
     assert "rund 5.700 Mitglieder" in answer.answer and "5,700 Mitglieder" not in answer.answer.split("\n\n")[-1]
 
 
-def test_openai_backend_refusal_is_recognised(settings: Settings) -> None:
+def test_a_model_refusal_past_the_relevance_gate_quotes_the_evidence(settings: Settings) -> None:
+    """The small model refused answerable questions far more often than unanswerable ones: the sources speak."""
     with OpenAIStub(REFUSAL["en"]) as stub:
         answer = _remote(settings, stub).ask("Who founded the European Innovation Policy group?")
-    assert answer.refused and answer.citations == []
+    assert not answer.refused and REFUSAL["en"] not in answer.answer
+    assert answer.answer.startswith("The documents say:") and answer.citations
+    assert "(not verified)" not in answer.answer, "quoted source sentences are not checked like statements"
 
 
 @pytest.mark.llm

@@ -106,3 +106,23 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
     assert "translate" not in names and "verify" not in names, "extractive mode uses no LLM"
     baseline = assistant.variant(pipeline="passages").question_pipeline.names
     assert "passages" in baseline and "quote" not in baseline
+
+
+def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assistant) -> None:
+    remote = assistant.variant(llm_backend="openai", openai_base_url="http://127.0.0.1:9/v1", openai_model="m")
+    assert remote.question_pipeline.names == [
+        "language",
+        "follow-up",
+        "retrieve",
+        "gate",
+        "evidence",
+        "quote",
+        "translate",
+        "retrieve-translated",
+        "evidence-translated",
+        "answer",
+        "verify",
+        "check",
+        "numbers",
+        "compose",
+    ]

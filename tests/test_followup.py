@@ -35,3 +35,18 @@ def test_ask_with_history_answers_the_followup(assistant: Assistant) -> None:
     answer = assistant.ask("Und wo findet der zweite statt?", history=[FIRST])
     assert not answer.refused
     assert any("Heilbronn" in c.passage.text for c in answer.citations)
+
+
+def test_a_rewrite_that_names_nothing_from_the_conversation_resolves_nothing() -> None:
+    from assistant.followup import adds_context
+
+    history = ["Wer hat die Strategie für den Wirtschafts- und Wissenschaftsstandort Region Stuttgart beschlossen?"]
+    assert not adds_context("Wann war das, und gab es Gegenstimmen?", "Wann war das, und gab es Gegenstimmen?", history)
+    assert adds_context("Wann wurde die Strategie beschlossen?", "Wann war das?", history)
+
+
+def test_das_as_a_pronoun_makes_a_follow_up_but_not_as_an_article() -> None:
+    from assistant.followup import is_followup
+
+    assert is_followup("Wann war das, und gab es Gegenstimmen?")
+    assert not is_followup("Wann war das Treffen in Heilbronn?")
