@@ -169,7 +169,8 @@ def _merge(chosen: list[tuple[Candidate, float]], source_text: SourceText) -> li
 
     A sentence that opens with a pronoun ("Er findet … statt") gets the sentence before it,
     so the model and the reader see what "er" is; one followed by such a sentence
-    ("Dort haben sich … getroffen.") gets that one too.
+    ("Dort haben sich … getroffen.") gets that one too, and one that announces a list
+    ("… the following partner organisations:") gets the list's first lines.
     """
     spans: list[tuple[str, int, int, float, Candidate]] = []
     for candidate, score in chosen:
@@ -184,6 +185,10 @@ def _merge(chosen: list[tuple[Candidate, float]], source_text: SourceText) -> li
             follows = after and _LEANING.match(text[end + after[0][0] : end + after[0][1]])
             if follows and end + after[0][1] - start <= MAX_ITEM_CHARS:
                 end += after[0][1]  # "Dort haben sich … getroffen." completes the chosen sentence
+            elif candidate.text.rstrip().endswith(":") and after:
+                # "… the following partner organisations:" is answered by the lines after it
+                listed = [e for _, e in after if end + e - start <= MAX_ITEM_CHARS] or [after[0][1]]
+                end += listed[-1]
         spans.append((candidate.source, start, end, score, candidate))
     merged: list[tuple[str, int, int, float, Candidate]] = []
     for source, start, end, score, candidate in sorted(spans, key=lambda s: (s[0], s[1])):

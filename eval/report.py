@@ -34,7 +34,7 @@ ANSWER_KEYS = (
 def side_by_side(per_column: dict[str, dict[str, dict[str, float]]], key: str) -> tuple[list[str], list[list[str]]]:
     """Rows: group; columns: one per system (or backend), ``key`` as the value."""
     columns = list(per_column)
-    groups = sorted({g for c in columns for g in per_column[c]}, key=lambda g: (g == "all", g))
+    groups = sorted({g for c in columns for g in per_column[c]}, key=lambda g: (g.startswith("all"), g == "all", g))
     rows = [[g] + [f"{per_column[c].get(g, {}).get(key, float('nan')):.3f}" for c in columns] for g in groups]
     return ["group", *columns], rows
 

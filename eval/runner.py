@@ -266,5 +266,7 @@ def _answer_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for row in mine:
             by_group[row["group"]].append(row)
         summary[backend] = {group: block(selected) for group, selected in sorted(by_group.items())}
+        for split in sorted({r.get("split") for r in mine} - {"", None}):
+            summary[backend][f"all ({split})"] = block([r for r in mine if r.get("split") == split])
         summary[backend]["all"] = block(mine)
     return summary

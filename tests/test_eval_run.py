@@ -101,3 +101,28 @@ def test_answer_backends_are_reported_side_by_side(tmp_path: Path, corpus_copy: 
     assert all(block["all"]["n"] == 3 for block in answers.values())
     report = write_report(result, tmp_path / "reports")
     assert f"| group | extractive (no LLM) | stub-model at {stub.base_url} |" in (report / "report.md").read_text()
+
+
+def test_the_question_set_is_split_into_development_and_test_halves() -> None:
+    items = load_questions(DEFAULT_SET, CORPUS)
+    dev = [i for i in items if i.split == "dev"]
+    test = [i for i in items if i.split == "test"]
+    assert len(dev) + len(test) == len(items) and abs(len(dev) - len(test)) <= len(items) // 10
+    for kind in {i.type for i in items}:  # every kind of question is in both halves
+        assert any(i.type == kind for i in dev) and any(i.type == kind for i in test), kind
+    assert {c.id for c in corpus_cases(DEFAULT_SET, CORPUS, "dev")}.isdisjoint(
+        {c.id for c in corpus_cases(DEFAULT_SET, CORPUS, "test")}
+    )
+
+
+def test_a_pipeline_and_its_baseline_answer_side_by_side(tmp_path: Path, corpus_copy: Path) -> None:
+    settings = Settings(corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive")
+    cases = corpus_cases(DEFAULT_SET, corpus_copy)[:4]
+    result = evaluate(
+        "corpus", cases, settings, corpus_copy, systems=["quellen"], backends=["extractive:passages", "extractive"]
+    )
+    answers = result.summary["answers"]
+    assert set(answers) == {"extractive (no LLM) [passages]", "extractive (no LLM)"}
+    assert {"all (dev)", "all (test)", "all"} <= set(answers["extractive (no LLM)"])
+    rows = [r for r in result.answer_rows if r["backend"] == "extractive (no LLM)"]
+    assert all(r["first_text_s"] <= r["total_s"] for r in rows)

@@ -126,3 +126,14 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "numbers",
         "compose",
     ]
+
+
+def test_a_sentence_announcing_a_list_brings_the_list(assistant: Assistant) -> None:
+    source = "ikm-metropolitan-regions-germany.txt"
+    text = assistant.source_text(source)
+    assert text is not None
+    start = text.index("The IKM works with the following partner organisations:")
+    passage = Passage(source, text[start : start + 60], start, start + 60, 0.5, "en")
+    evidence = _selector(assistant).select("With which partner organisations does the IKM work?", [], [passage])
+    assert "Federal Office for Building and Regional Planning" in evidence[0].text
+    assert len(evidence[0].text) <= 400

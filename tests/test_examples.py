@@ -1,7 +1,7 @@
-"""The example answers in README.md are what ``quellen ask`` prints, with the packaged model.
+"""The example answers in README.md and docs/api.md are what ``quellen ask`` prints, with the packaged model.
 
-Each example sits between ``<!-- example: NAME -->`` and ``<!-- /example -->`` in the
-README.  The test runs the command in a subprocess, as a user would, against the
+Each example sits between ``<!-- example: NAME -->`` and ``<!-- /example -->`` in its
+file.  The test runs the command in a subprocess, as a user would, against the
 default corpus and compares.  After a change that alters the answers, run
 ``QUELLEN_WRITE_EXAMPLES=1 ./test.sh tests/test_examples.py`` to write the new output
 into the README, read it, and commit it with the change.
@@ -20,15 +20,17 @@ from assistant.pipeline import Assistant
 from tests.processes import quellen_command, quellen_env
 
 README = PROJECT_ROOT / "README.md"
+API = PROJECT_ROOT / "docs" / "api.md"
 EXAMPLES = {
-    "ask-de": ["ask", "Wo findet der zweite Metropolkongress statt?"],
-    "ask-en": ["ask", "Why is the Verband Region Stuttgart a member of EMTA?"],
+    "ask-de": (README, ["ask", "Wo findet der zweite Metropolkongress statt?"]),
+    "ask-en": (README, ["ask", "Why is the Verband Region Stuttgart a member of EMTA?"]),
+    "ask-de-json": (API, ["ask", "Wo findet der zweite Metropolkongress statt?", "--json"]),
 }
 
 
 def _block(name: str, text: str) -> re.Match[str]:
     match = re.search(rf"<!-- example: {name} -->\n```console\n(.*?)```\n<!-- /example -->", text, re.DOTALL)
-    assert match, f"README.md has no example block {name!r}"
+    assert match, f"no example block {name!r}"
     return match
 
 
@@ -42,15 +44,16 @@ def _run(settings: Settings, args: list[str]) -> str:
 
 @pytest.mark.llm
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_readme_example_is_what_quellen_prints(name: str, settings: Settings, assistant: Assistant) -> None:
-    printed = _run(settings, EXAMPLES[name])
-    readme = README.read_text(encoding="utf-8")
-    block = _block(name, readme)
+def test_documented_example_is_what_quellen_prints(name: str, settings: Settings, assistant: Assistant) -> None:
+    document, args = EXAMPLES[name]
+    printed = _run(settings, args)
+    text = document.read_text(encoding="utf-8")
+    block = _block(name, text)
     if os.environ.get("QUELLEN_WRITE_EXAMPLES") == "1":
-        README.write_text(readme[: block.start(1)] + printed + readme[block.end(1) :], encoding="utf-8")
+        document.write_text(text[: block.start(1)] + printed + text[block.end(1) :], encoding="utf-8")
         return
     assert block.group(1) == printed, (
-        f"README example {name!r} differs from what quellen prints; "
+        f"{document.name} example {name!r} differs from what quellen prints; "
         "QUELLEN_WRITE_EXAMPLES=1 ./test.sh tests/test_examples.py writes it"
     )
 
