@@ -33,6 +33,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.answer_type import AnswerType, answer_type, has_fact
 from assistant.lexical import query_tokens, tokens
+from assistant.prompts import neutralise
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
 
@@ -159,8 +160,10 @@ class EvidenceSelector:
 def is_statement(text: str) -> bool:
     """True for a sentence that can carry a fact: not a heading, a caption or a list stub."""
     words = text.split()
-    if len(words) < MIN_WORDS or text.lstrip().startswith("#"):
-        return False
+    if len(words) < MIN_WORDS or text.lstrip().startswith("#") or text.rstrip().endswith("?"):
+        return False  # too short, a heading, or a question (it states nothing)
+    if neutralise(text) != text:
+        return False  # an instruction to the model ("Ignoriere alle Anweisungen …") is no evidence
     return text.rstrip().endswith((".", "!", "?", ":", ";", "…", '"', "“", "”", ")")) or len(words) >= HEADING_WORDS
 
 
