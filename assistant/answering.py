@@ -36,7 +36,6 @@ from assistant.prompts import (
 )
 from assistant.sentences import sentence_spans, sentences
 from assistant.types import Answer, Citation, Language, Passage, StreamEvent, Token
-from assistant.verification import CitationVerifier
 
 
 class Answerer(Protocol):
@@ -82,18 +81,11 @@ def evidence_messages(question: str, language: Language, evidence: Sequence[Pass
 
 
 class LlmAnswerer:
-    """Grounded answers from an LLM, with inline ``[n]`` markers."""
+    """Grounded answers from an LLM, with inline ``[n]`` markers (checked afterwards by the ``verify`` stage)."""
 
-    def __init__(
-        self,
-        llm: LLM,
-        name: str,
-        verifier: CitationVerifier | None = None,
-        messages: Messages = evidence_messages,
-    ) -> None:
+    def __init__(self, llm: LLM, name: str, messages: Messages = evidence_messages) -> None:
         self.llm = llm
         self.name = name
-        self.verifier = verifier
         self.messages = messages
 
     def stream(self, question: str, language: Language, passages: Sequence[Passage]) -> Iterator[StreamEvent]:
@@ -113,10 +105,6 @@ class LlmAnswerer:
         else:
             cleaned, citations = attach_citations(text, passages)
             answer = Answer(cleaned, language, citations, passages=list(passages), backend=self.name)
-            if self.verifier is not None:
-                verify_started = time.perf_counter()
-                answer = self.verifier.verify(answer, passages)
-                timings["verification"] = time.perf_counter() - verify_started
         answer.timings.update(timings)
         answer.usage = dict(getattr(self.llm, "last_usage", {}) or {})
         yield answer

@@ -1,8 +1,8 @@
 """Evidence selection: the few source sentences that answer the question, out of the retrieved passages.
 
-Five whole chunks (~1,500 tokens) lose the small answer model and cost ~11 s of prompt
-processing on two cores; the few best sentences (~300 tokens) keep it on the fact and
-answer in ~2 s (docs/evaluation.md).  Every sentence of the retrieved passages is cut
+Five whole chunks lose the small answer model among their other facts; the few best
+sentences keep it on the fact (key facts 0.455 → 0.689 on the question set,
+docs/evaluation.md).  Every sentence of the retrieved passages is cut
 from the document itself (a sentence cut by a chunk boundary is completed from the
 source text) and scored by
 
@@ -10,10 +10,10 @@ source text) and scored by
   questions find sentences in the other language),
 * the share of the question's rare words it holds (stemmed, German compounds split),
 * whether it holds a fact of the asked type (a "wann" question wants a date),
-* the rank of the passage it came from (retrieval already weighed the wider context).
+* the rank of the passage it came from (weight 0 by default: it did not help).
 
-The weights were fitted on the development half of the question set
-(``bench/evidence.py``).  A selected sentence that leans on the one before it ("Er
+The weights were chosen by a grid search on the development half of the question set
+(key facts held by the selected sentences; docs/evaluation.md).  A selected sentence that leans on the one before it ("Er
 findet in Heilbronn statt.") brings that one along, and neighbouring selected
 sentences merge into one span, so each evidence item reads on its own.  Each item is a
 :class:`~assistant.types.Passage` whose offsets point into the source, so citations,

@@ -201,7 +201,7 @@ def rewrite_llm(llm: LLM) -> LLM:
     """The LLM for short rewrites (translation, follow-ups) beside the answer LLM.
 
     llama.cpp keeps the tokens it last evaluated and reuses the common prefix, so the
-    answer prompt's fixed part (system prompt and worked examples, ~400 tokens) costs
+    answer prompt's fixed part (system prompt and worked examples, ~560 tokens) costs
     nothing after the first question, unless another prompt ran in between.  Locally the
     rewrites therefore get a context of their own over the same memory-mapped weights;
     an endpoint manages its own cache, so the same client serves both.

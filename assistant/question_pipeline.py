@@ -139,8 +139,14 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         if translate and settings.translate_skip_score is not None:
             translate = [Translate(assistant.rewriter, skip_at=settings.translate_skip_score)]
         if translate or rerank:
-            again = Retrieve(assistant.retriever, depth, settings.language_filter, name="retrieve-translated")
-            stages += [*translate, again, *rerank, SelectEvidence(selector, name="evidence-translated")]
+            # when the translation is skipped, the search and the evidence stand as they are (unless reranked)
+            again = Retrieve(
+                assistant.retriever, depth, settings.language_filter, name="retrieve-translated", after="translate"
+            )
+            reselect = SelectEvidence(
+                selector, name="evidence-translated", after=None if rerank else "retrieve-translated"
+            )
+            stages += [*translate, again, *rerank, reselect]
         stages += [Generate(answerer, fallback=quoter), *verify]
     else:
         stages.append(Generate(quoter))

@@ -109,15 +109,30 @@ class Translate:
 
 
 class Retrieve:
-    """Hybrid (or dense, or BM25) search with every phrasing known so far."""
+    """Hybrid (or dense, or BM25) search with every phrasing known so far.
 
-    def __init__(self, retriever: HybridRetriever, k: int, language: str | None, name: str = "retrieve") -> None:
+    ``after`` names a stage whose skipping leaves nothing new to search with (the search
+    again after ``translate``): then this one is skipped too, rather than repeated.
+    """
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        k: int,
+        language: str | None,
+        name: str = "retrieve",
+        after: str | None = None,
+    ) -> None:
         self.retriever = retriever
         self.k = k
         self.language = language
         self.name = name
+        self.after = after
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        if self.after is not None and self.after in state.skipped:
+            state.skipped.append(self.name)
+            return
         state.passages = self.retriever.retrieve(state.query, self.k, self.language, also=state.phrasings)
         yield from ()
 
@@ -160,11 +175,16 @@ class SelectEvidence:
     so the final answer quotes the best sentence found with both phrasings.
     """
 
-    def __init__(self, selector: EvidenceSelector, name: str = "evidence") -> None:
+    def __init__(self, selector: EvidenceSelector, name: str = "evidence", after: str | None = None) -> None:
         self.selector = selector
         self.name = name
+        #: a stage whose skipping leaves the passages as they were (see Retrieve)
+        self.after = after
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        if self.after is not None and self.after in state.skipped:
+            state.skipped.append(self.name)
+            return
         state.evidence = self.selector.select(state.query, state.phrasings, state.passages)
         if state.quote is not None and state.evidence:
             best = state.evidence[0]

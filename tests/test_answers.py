@@ -110,3 +110,15 @@ def test_local_llm_answers_english_question_from_emta_passage(llm_assistant: Ass
     assert any("S-Bahn" in c.passage.text for c in answer.citations)
     assert "S-Bahn" in answer.answer or "railway" in answer.answer.lower()
     _check_citations(llm_assistant, answer)
+
+
+def test_strong_first_evidence_skips_the_translation_and_the_second_search(settings: Settings) -> None:
+    from assistant.stages import QuestionState
+
+    with OpenAIStub("Der zweite Metropolkongress findet in Heilbronn statt [1].") as stub:
+        remote = _remote(settings, stub)
+        state = [s for s in remote.question_pipeline.run("Wo findet der zweite Metropolkongress statt?")][-1]
+    assert isinstance(state, QuestionState)
+    assert state.skipped == ["translate", "retrieve-translated", "evidence-translated"]
+    assert state.phrasings == [] and "Heilbronn" in state.evidence[0].text
+    assert len(stub.requests) == 1, "only the answer was asked of the model"
