@@ -13,8 +13,8 @@ source text) and scored by
 * the rank of the passage it came from (weight 0 by default: it did not help).
 
 The weights were chosen by a grid search on the development half of the question set
-(key facts held by the selected sentences; docs/evaluation.md).  A selected sentence that leans on the one before it ("Er
-findet in Heilbronn statt.") brings that one along, and neighbouring selected
+(key facts held by the selected sentences; docs/evaluation.md).  A selected sentence
+that leans on the one before it ("Er findet in Heilbronn statt.") brings that one along, and neighbouring selected
 sentences merge into one span, so each evidence item reads on its own.  Each item is a
 :class:`~assistant.types.Passage` whose offsets point into the source, so citations,
 verification and the source viewer work on it unchanged.

@@ -70,4 +70,3 @@ def test_local_llm_writes_german_numbers_from_an_english_source(llm_assistant: A
     answer = llm_assistant.ask("Wie viele Mitglieder hat die Gruppe European Innovation Policy auf LinkedIn?")
     written = answer.answer.split("\n\n", 1)[-1]  # the model's part, after the quoted English source
     assert "5.700" in written and not re.search(r"\d,\d{3}\b", written), answer.answer
-
