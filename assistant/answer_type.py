@@ -105,3 +105,32 @@ def fact_spans(text: str, kind: AnswerType, question: str = "") -> list[tuple[in
 def has_fact(text: str, kind: AnswerType | None, question: str = "") -> bool:
     """True when ``text`` holds a fact of the asked ``kind`` (always true when no kind was asked)."""
     return kind is None or bool(fact_spans(text, kind, question))
+
+
+#: where a question joins its parts ("Wie viele …, und wo …?")
+_PARTS = re.compile(r",?\s+\b(und|and|sowie|as well as)\b\s+", re.IGNORECASE)
+#: a part that opens (or holds) one of these asks something of its own
+_ASKS = re.compile(
+    r"\b(wer|wen|wem|wessen|was|wo|wohin|woher|womit|wofür|wann|wie|welche[rsmn]?|warum|weshalb|wieso|gab|gibt|"
+    r"who|whom|whose|what|where|when|which|how|why|is|are|was|were|did|does|do)\b",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question joins ("Wer …, und wo …?" → two); one part when it asks one thing.
+
+    "Wirtschaft und Innovation" joins two words, not two questions: a part counts only
+    when it opens with a question of its own (a question word or a verb that opens a
+    question within its first three words: "und mit wem …", "und gab es …").
+    """
+    pieces = [p for p in _PARTS.split(question) if p.lower() not in ("und", "and", "sowie", "as well as")]
+    if len(pieces) < 2 or not all(_ASKS.search(" ".join(p.split()[:3])) for p in pieces):
+        return [question]
+    return pieces
+
+
+def asked_types(question: str) -> list[AnswerType]:
+    """The fact types a question asks for, one per part ("how many …, and where?" → number, place)."""
+    kinds = [answer_type(part) for part in question_parts(question)]
+    return list(dict.fromkeys(k for k in kinds if k is not None))

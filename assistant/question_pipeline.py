@@ -133,20 +133,24 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         )
     selector = EvidenceSelector(assistant.embedder, assistant.source_text, max_items=settings.evidence_sentences)
     quoter = EvidenceQuoter()
+    searches_again = llm is not None and bool(translate or rerank)
+    if searches_again:  # the gate after the translated search decides
+        gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name, "gate-first", second_chance=True)
     stages += [retrieve, gate, SelectEvidence(selector), ShowQuote()]
     if llm is not None:
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
         if translate and settings.translate_skip_score is not None:
             translate = [Translate(assistant.rewriter, skip_at=settings.translate_skip_score)]
-        if translate or rerank:
+        if searches_again:
             # when the translation is skipped, the search and the evidence stand as they are (unless reranked)
             again = Retrieve(
                 assistant.retriever, depth, settings.language_filter, name="retrieve-translated", after="translate"
             )
+            final_gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
             reselect = SelectEvidence(
                 selector, name="evidence-translated", after=None if rerank else "retrieve-translated"
             )
-            stages += [*translate, again, *rerank, reselect]
+            stages += [*translate, again, *rerank, final_gate, reselect, ShowQuote("quote-late")]
         stages += [Generate(answerer, fallback=quoter), *verify]
     else:
         stages.append(Generate(quoter))

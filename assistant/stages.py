@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from assistant.answer_type import AnswerType, answer_type, fact_spans
+from assistant.answer_type import AnswerType, asked_types, fact_spans
 from assistant.answering import Answerer, quote_text, refusal
 from assistant.evidence import EvidenceSelector
 from assistant.language import detect_language
@@ -150,20 +150,30 @@ class Rerank:
 
 
 class RelevanceGate:
-    """No passage above the relevance threshold: refuse, in the question's language."""
+    """No passage above the relevance threshold: refuse, in the question's language.
 
-    name = "gate"
+    A gate with ``second_chance`` (the first search, when a translated search follows)
+    does not refuse: it leaves no passages, so no quote is shown and the translation is
+    not skipped, and the gate after the translated search decides.  A German question
+    on English documents ("Welches Ziel verfolgt der Konvent der Bürgermeister?") often
+    finds its passage only with the translation.
+    """
 
-    def __init__(self, threshold: float, backend: str) -> None:
+    def __init__(self, threshold: float, backend: str, name: str = "gate", second_chance: bool = False) -> None:
         self.threshold = threshold
         self.backend = backend
+        self.name = name
+        self.second_chance = second_chance
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         relevant = [p for p in state.passages if p.score >= self.threshold]
-        if not relevant:
+        if not relevant and self.second_chance:
+            state.passages = []
+        elif not relevant:
             state.answer = refusal(state.language, state.passages, self.backend)
             state.done = True
-        state.passages = relevant or state.passages
+        else:
+            state.passages = relevant
         yield from ()
 
 
@@ -203,12 +213,17 @@ class PassagesAsEvidence:
 
 
 class ShowQuote:
-    """Sends the best evidence sentence at once, before any generation."""
+    """Sends the best evidence sentence at once, before any generation.
 
-    name = "quote"
+    A second ShowQuote after the translated search (``name="quote-late"``) sends one only
+    when the first search found nothing to quote.
+    """
+
+    def __init__(self, name: str = "quote") -> None:
+        self.name = name
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
-        if not state.evidence:
+        if not state.evidence or state.quote is not None:
             return
         best = state.evidence[0]
         state.quote = Citation(1, best, quote_start=best.start, quote_end=best.end)
@@ -266,13 +281,6 @@ class Verify:
 
 #: the types whose facts a pattern finds reliably; "who" and "why" answers are checked by verification only
 CHECKED_TYPES: tuple[AnswerType, ...] = ("place", "date", "number")
-_PARTS = re.compile(r",?\s+\b(und|and|sowie|as well as)\b\s+", re.IGNORECASE)
-
-
-def asked_types(question: str) -> list[AnswerType]:
-    """The fact types a question asks for, one per part ("how many …, and where?" → number, place)."""
-    kinds = [answer_type(part) for part in _PARTS.split(question) if part.lower() not in ("und", "and", "sowie")]
-    return list(dict.fromkeys(k for k in kinds if k is not None))
 
 
 class CheckAnswerType:
