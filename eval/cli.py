@@ -17,7 +17,7 @@ from eval.feedback import feedback_to_questions
 from eval.questions import DEFAULT_SET
 from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
 from eval.runner import EvalResult, evaluate, spread
-from eval.suites import corpus_cases, xquad_cases, xquad_documents
+from eval.suites import corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
 from eval.systems import parse_variant
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,14 @@ def backend_name(value: str) -> str:
 
 
 #: XQuAD has 1,224 questions; answering all with the local LLM would take hours here.
-XQUAD_DEFAULT_ANSWERS = 100
+DATA_SUITE_ANSWERS = 100
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", choices=["corpus", "xquad"], default="corpus")
-    parser.add_argument("--data", type=Path, help="XQuAD folder (xquad*.de.json, xquad*.en.json)")
+    parser.add_argument("--suite", choices=["corpus", "xquad", "squad2"], default="corpus")
+    parser.add_argument(
+        "--data", type=Path, help="XQuAD folder (xquad*.de.json, xquad*.en.json) or SQuAD 2.0 folder (one .json)"
+    )
     parser.add_argument("--questions", type=Path, default=DEFAULT_SET, help="question set (corpus suite)")
     parser.add_argument(
         "--from-feedback",
@@ -69,7 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, help="only N cases, spread evenly over the set (quick runs)")
     parser.add_argument(
-        "--answers", type=int, default=None, help="answer N cases spread over the set (default: all; xquad: 100)"
+        "--answers",
+        type=int,
+        default=None,
+        help="answer N cases spread over the set (default: all; xquad, squad2: 100)",
     )
     parser.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
     parser.add_argument(
@@ -140,18 +145,26 @@ def questions_from_feedback(args: argparse.Namespace, settings: Settings, consol
     return questions
 
 
+#: suites built from a data set folder: documents written from it, its cases, an example folder
+DATA_SUITES = {
+    "xquad": (xquad_documents, xquad_cases, "../shared/data/xquad"),
+    "squad2": (squad2_documents, squad2_cases, "../shared/data/squad2-dev-half"),
+}
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=False)
     if args.compare:
         sys.stdout.write(compare(*args.compare))
         return 0
     with tempfile.TemporaryDirectory(prefix="quellen-eval-") as tmp:
-        if args.suite == "xquad":
+        if args.suite in DATA_SUITES:
+            write_documents, make_cases, example = DATA_SUITES[args.suite]
             if not args.data:
-                raise ValueError("--suite xquad needs --data DIR (e.g. ../shared/data/xquad)")
-            corpus_dir = Path(tmp) / "xquad"
-            xquad_documents(args.data, corpus_dir)
-            cases = xquad_cases(args.data)
+                raise ValueError(f"--suite {args.suite} needs --data DIR (e.g. {example})")
+            corpus_dir = Path(tmp) / args.suite
+            write_documents(args.data, corpus_dir)
+            cases = make_cases(args.data)
         else:
             corpus_dir = settings.corpus_dir
             questions = args.questions
@@ -161,8 +174,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.limit:
             cases = spread(cases, args.limit)
         answer_limit = args.answers
-        if answer_limit is None and args.suite == "xquad":
-            answer_limit = XQUAD_DEFAULT_ANSWERS
+        if answer_limit is None and args.suite in DATA_SUITES:
+            answer_limit = DATA_SUITE_ANSWERS
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
         ) as bar:

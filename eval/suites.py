@@ -3,12 +3,14 @@
 A case is one question (one dialogue turn is one case).  Its ``targets`` map a report
 group to the gold spans that count as relevant in that group: the corpus suite has one
 group per case (the question type, e.g. ``de-en``); XQuAD ranks each question once and
-judges it three ways (same-language copy, other-language copy, either copy).
+judges it three ways (same-language copy, other-language copy, either copy); SQuAD 2.0
+asks answerable and unanswerable questions over the same paragraphs (refusals).
 """
 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,3 +120,48 @@ def xquad_cases(data_dir: Path) -> list[Case]:
                         )
                     )
     return cases
+
+
+def squad2_documents(data_dir: Path, target: Path) -> int:
+    """Write every SQuAD 2.0 paragraph as its own file ``en/a{article}-p{paragraph}.txt`` below ``target``."""
+    data = json.loads(_squad2_file(data_dir).read_text(encoding="utf-8"))
+    folder = target / "en"
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for a, article in enumerate(data["data"]):
+        for p, paragraph in enumerate(article["paragraphs"]):
+            (folder / f"a{a:02d}-p{p:02d}.txt").write_text(paragraph["context"], encoding="utf-8")
+            count += 1
+    return count
+
+
+def squad2_cases(data_dir: Path) -> list[Case]:
+    """Answerable and unanswerable questions in a fixed shuffled order, so ``--limit`` takes both kinds.
+
+    An answerable question is reported in ``en-en`` (its paragraph is the gold, its
+    answer texts the key facts); an unanswerable one (written against the same
+    paragraph, which does not answer it) in ``unanswerable``, where only a refusal is right.
+    The order is shuffled once with a fixed seed: every run and every ``--limit`` asks
+    the same questions, and an evenly spread sample holds about as many of each kind as
+    the set does.
+    """
+    data = json.loads(_squad2_file(data_dir).read_text(encoding="utf-8"))
+    cases: list[Case] = []
+    for a, article in enumerate(data["data"]):
+        for p, paragraph in enumerate(article["paragraphs"]):
+            gold = Gold(f"en/a{a:02d}-p{p:02d}.txt", "")
+            for qa in paragraph["qas"]:
+                if qa.get("is_impossible"):
+                    cases.append(Case(qa["id"], qa["question"], "en", False, {"unanswerable": ()}))
+                else:
+                    texts = tuple(dict.fromkeys(ans["text"] for ans in qa["answers"]))
+                    cases.append(Case(qa["id"], qa["question"], "en", True, {"en-en": (gold,)}, (texts,)))
+    random.Random(0).shuffle(cases)
+    return cases
+
+
+def _squad2_file(data_dir: Path) -> Path:
+    candidates = sorted(data_dir.glob("*.json"))
+    if not candidates:
+        raise FileNotFoundError(f"{data_dir}: no SQuAD 2.0 JSON file")
+    return candidates[0]

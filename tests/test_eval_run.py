@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from assistant.config import Settings
 from eval.questions import DEFAULT_SET, QuestionSetError, load_questions
 from eval.report import compare, write_report
 from eval.runner import evaluate
-from eval.suites import corpus_cases, xquad_cases, xquad_documents
+from eval.suites import corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 XQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "xquad"
@@ -24,6 +27,9 @@ def test_question_set_matches_the_corpus() -> None:
     for kind, minimum in {"de-en": 10, "en-de": 10, "unanswerable": 8, "dialogue": 8, "multi-doc": 6}.items():
         assert types.count(kind) >= minimum, kind
     assert all(len(item.turns) == 2 for item in items if item.type == "dialogue")
+    unanswerable = [item for item in items if item.type == "unanswerable"]
+    assert len(unanswerable) >= 40 and sum(item.language == "de" for item in unanswerable) >= 20
+    assert sum(item.split == "dev" for item in unanswerable) >= 15 <= sum(item.split == "test" for item in unanswerable)
 
 
 def test_a_quote_that_is_not_in_the_corpus_is_an_error(tmp_path: Path) -> None:
@@ -126,3 +132,79 @@ def test_a_pipeline_and_its_baseline_answer_side_by_side(tmp_path: Path, corpus_
     assert {"all (dev)", "all (test)", "all"} <= set(answers["extractive (no LLM)"])
     rows = [r for r in result.answer_rows if r["backend"] == "extractive (no LLM)"]
     assert all(r["first_text_s"] <= r["total_s"] for r in rows)
+
+
+def _squad2_file(folder: Path) -> Path:
+    """A SQuAD 2.0 file in the official layout: two paragraphs, answerable and unanswerable questions."""
+    folder.mkdir()
+    paragraphs = [
+        ("Heilbronn hosted the second Metropolkongress in 2022.", "Where was the second congress?", "Heilbronn"),
+        ("The S-Bahn is run by the Verband Region Stuttgart.", "Who runs the S-Bahn?", "the Verband Region Stuttgart"),
+    ]
+    data = {
+        "version": "v2.0",
+        "data": [
+            {
+                "title": "T",
+                "paragraphs": [
+                    {
+                        "context": context,
+                        "qas": [
+                            {"id": f"a{n}", "question": q, "is_impossible": False, "answers": [{"text": a}]},
+                            {"id": f"u{n}", "question": f"{q[:-1]} in 1990?", "is_impossible": True, "answers": []},
+                        ],
+                    }
+                    for n, (context, q, a) in enumerate(paragraphs)
+                ],
+            }
+        ],
+    }
+    (folder / "squad2.en.json").write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_squad2_suite_asks_answerable_and_unanswerable_questions(tmp_path: Path) -> None:
+    data = _squad2_file(tmp_path / "squad2")
+    assert squad2_documents(data, tmp_path / "docs") == 2
+    cases = squad2_cases(data)
+    assert sorted(c.id for c in cases) == ["a0", "a1", "u0", "u1"]
+    answerable = next(c for c in cases if c.id == "a1")
+    assert answerable.key_facts == (("the Verband Region Stuttgart",),)
+    assert (tmp_path / "docs" / answerable.targets["en-en"][0].source).read_text().startswith("The S-Bahn")
+    assert next(c for c in cases if c.id == "u0").targets == {"unanswerable": ()}
+    assert [c.id for c in squad2_cases(data)] == [c.id for c in cases], "the same order every run"
+
+
+def test_squad2_suite_runs_from_the_command_line(tmp_path: Path) -> None:
+    data = _squad2_file(tmp_path / "squad2")
+    out = tmp_path / "reports"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "eval",
+            "--suite",
+            "squad2",
+            "--data",
+            str(data),
+            "--backend",
+            "extractive",
+            "--systems",
+            "quellen",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = next(out.iterdir()) / "report.md"
+    text = report.read_text()
+    assert "unanswerable" in text and "en-en" in text
