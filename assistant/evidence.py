@@ -1,7 +1,7 @@
 """Evidence selection: the few source sentences that answer the question, out of the retrieved passages.
 
 Five whole chunks lose the small answer model among their other facts; the few best
-sentences keep it on the fact (key facts 0.455 → 0.689 on the question set,
+sentences keep it on the fact (key facts 0.455 → 0.681 on the question set,
 docs/evaluation.md).  Every sentence of the retrieved passages is cut
 from the document itself (a sentence cut by a chunk boundary is completed from the
 source text) and scored by
