@@ -11,11 +11,17 @@ runs up to the evidence (no gate, no answer), and six signals are read:
   that occur in the evidence,
 * ``type_found``: the asked fact type (a date for "wann") occurs in the evidence.
 
+With ``--judge`` the local model's pipeline runs instead (translation included) and two
+more signals are read: ``judge_max``, the model's probability of "yes" that an evidence
+sentence answers the question (the best of the top 3), and ``judge_joint``, the same for
+the top 3 together in one prompt.
+
 It prints each signal's ROC AUC (low value → unanswerable), the refusal precision and
 recall of today's cosine gate, and a logistic regression (scikit-learn) fitted on the
 development parts and scored on the test parts.
 
     .venv/bin/python bench/answerability.py --squad2 ../shared/data/squad2-dev-half --sample 600
+    .venv/bin/python bench/answerability.py --judge          # corpus set only: ~10 min on 2 cores
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from assistant.answer_type import asked_types, fact_spans
 from assistant.config import Settings
 from assistant.lexical import tokens
+from assistant.llm import yes_probability
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
+from assistant.rerank import LlmJudgeReranker
 from assistant.stages import QuestionState
 from eval.questions import DEFAULT_SET
 from eval.runner import spread
@@ -42,6 +51,11 @@ from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents
 log = logging.getLogger("bench.answerability")
 
 SIGNALS = ["pass_cos", "ev_best", "ev_top3", "coverage", "names_nums", "type_found"]
+JUDGE_SIGNALS = ["judge_max", "judge_joint"]
+_JOINT_SYSTEM = (
+    "You check whether sentences from documents answer a question. The sentences may be in German or English. "
+    "Reply with yes or no only."
+)
 _ORDINAL = re.compile(
     r"\b(erste[rnms]?|zweite[rnms]?|dritte[rnms]?|vierte[rnms]?|first|second|third|fourth|fifth)\b", re.I
 )
@@ -73,13 +87,33 @@ def signals(state: QuestionState, language: str) -> list[float]:
     ]
 
 
-def read(assistant: Assistant, cases: Sequence[Case]) -> tuple[np.ndarray, np.ndarray]:
+def judge_signals(assistant: Assistant, state: QuestionState) -> list[float]:
+    """The model's yes-probability that the evidence answers: best single item of the top 3, and the 3 together."""
+    evidence = state.evidence[:3]
+    if not evidence or assistant.llm is None:
+        return [0.0, 0.0]
+    judge = LlmJudgeReranker(assistant.llm)
+    listed = "\n".join(f"- {e.text.strip()}" for e in evidence)
+    joint = [
+        ChatMessage(role=MessageRole.SYSTEM, content=_JOINT_SYSTEM),
+        ChatMessage(
+            role=MessageRole.USER,
+            content=f"Question: {state.query}\n\nSentences:\n{listed}\n\n"
+            "Do these sentences state the answer to the question? Reply yes or no.",
+        ),
+    ]
+    return [max(judge.judge(state.query, e) for e in evidence), yes_probability(assistant.llm, joint)]
+
+
+def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Signals and "unanswerable" labels of ``cases``."""
-    pipeline = build_question_pipeline(assistant).without("gate", "quote", "answer", "check", "numbers", "compose")
+    pipeline = build_question_pipeline(assistant).without(
+        "gate-first", "gate", "quote", "quote-late", "answer", "verify", "check", "numbers", "compose"
+    )
     rows, labels = [], []
     for case in cases:
         state = next(s for s in pipeline.run(case.question, case.history) if isinstance(s, QuestionState))
-        rows.append(signals(state, case.language))
+        rows.append(signals(state, case.language) + (judge_signals(assistant, state) if judge else []))
         labels.append(not case.answerable)
     return np.asarray(rows), np.asarray(labels)
 
@@ -100,16 +134,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--squad2", type=Path, help="SQuAD 2.0 folder (e.g. ../shared/data/squad2-dev-half)")
     parser.add_argument("--sample", type=int, default=600, help="SQuAD 2.0 questions (half dev, half test)")
+    parser.add_argument("--judge", action="store_true", help="the local model's pipeline, with its yes/no judge")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     corpus = Path(__file__).resolve().parent.parent / "corpus"
     data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with tempfile.TemporaryDirectory(prefix="quellen-answerability-") as tmp:
-        assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", llm_backend="extractive"))
+        backend = "local" if args.judge else "extractive"
+        assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", llm_backend=backend))
         assistant.ensure_ingested()
         threshold = assistant.settings.relevance_threshold
         for split in ("dev", "test"):
-            data[f"corpus {split}"] = read(assistant, corpus_cases(DEFAULT_SET, corpus, split))
+            data[f"corpus {split}"] = read(assistant, corpus_cases(DEFAULT_SET, corpus, split), args.judge)
         if args.squad2:
             documents = Path(tmp) / "squad2-docs"
             squad2_documents(args.squad2, documents)
@@ -117,25 +153,26 @@ def main() -> None:
                 Settings(
                     state_dir=Path(tmp) / "squad2",
                     corpus_dir=documents,
-                    llm_backend="extractive",
+                    llm_backend=backend,
                     collection="squad2",
                 )
             )
             squad.ensure_ingested()
             sample = spread(squad2_cases(args.squad2), args.sample)
-            data["squad2 dev"] = read(squad, sample[0::2])
-            data["squad2 test"] = read(squad, sample[1::2])
-    print(f"| set | n | unanswerable | {' | '.join(SIGNALS)} | cosine gate {threshold} |")
-    print("| --- " * (len(SIGNALS) + 4) + "|")
+            data["squad2 dev"] = read(squad, sample[0::2], args.judge)
+            data["squad2 test"] = read(squad, sample[1::2], args.judge)
+    names = SIGNALS + (JUDGE_SIGNALS if args.judge else [])
+    print(f"| set | n | unanswerable | {' | '.join(names)} | cosine gate {threshold} |")
+    print("| --- " * (len(names) + 4) + "|")
     for name, (x, y) in data.items():
-        aucs = " | ".join(f"{roc_auc_score(y, -x[:, j]):.2f}" for j in range(len(SIGNALS)))
+        aucs = " | ".join(f"{roc_auc_score(y, -x[:, j]):.2f}" for j in range(len(names)))
         print(f"| {name} | {len(y)} | {int(y.sum())} | {aucs} | {refusal_scores(y, x[:, 0] < threshold)} |")
     train = [k for k in data if k.endswith("dev")]
     x = np.vstack([data[k][0] for k in train])
     y = np.concatenate([data[k][1] for k in train])
     model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced")).fit(x, y)
     print(f"\nlogistic regression fitted on {' + '.join(train)}:")
-    print("coefficients: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(SIGNALS, model[-1].coef_[0], strict=True)))
+    print("coefficients: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(names, model[-1].coef_[0], strict=True)))
     for name, (xt, yt) in data.items():
         p = model.predict_proba(xt)[:, 1]
         cuts = "; ".join(f"refuse at ≥ {t}: {refusal_scores(yt, p >= t)}" for t in (0.5, 0.7))
