@@ -21,6 +21,12 @@ from assistant.types import Passage
 _SYSTEM = "You judge search results for a question. The passage may be in German or English. Reply with yes or no only."
 
 
+def ask_yes_no(llm: LLM, system: str, user: str) -> float:
+    """The probability of "yes" as the model's next token after ``system`` and ``user``."""
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
+    return yes_probability(llm, messages)
+
+
 class LlmJudgeReranker:
     """Reorders the top ``candidates`` passages by the LLM's yes-probability that they answer the question."""
 
@@ -29,15 +35,12 @@ class LlmJudgeReranker:
         self.candidates = candidates
 
     def judge(self, question: str, passage: Passage) -> float:
-        messages = [
-            ChatMessage(role=MessageRole.SYSTEM, content=_SYSTEM),
-            ChatMessage(
-                role=MessageRole.USER,
-                content=f"Question: {question}\n\nPassage: {passage.text.strip()}\n\n"
-                "Does the passage contain the answer to the question? Reply yes or no.",
-            ),
-        ]
-        return yes_probability(self.llm, messages)
+        return ask_yes_no(
+            self.llm,
+            _SYSTEM,
+            f"Question: {question}\n\nPassage: {passage.text.strip()}\n\n"
+            "Does the passage contain the answer to the question? Reply yes or no.",
+        )
 
     def rerank(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
         head = list(passages[: self.candidates])

@@ -34,15 +34,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from assistant.answer_type import asked_types, fact_spans
 from assistant.config import Settings
 from assistant.lexical import tokens
-from assistant.llm import yes_probability
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
-from assistant.rerank import LlmJudgeReranker
+from assistant.rerank import LlmJudgeReranker, ask_yes_no
 from assistant.stages import QuestionState
 from eval.questions import DEFAULT_SET
 from eval.runner import spread
@@ -94,15 +92,13 @@ def judge_signals(assistant: Assistant, state: QuestionState) -> list[float]:
         return [0.0, 0.0]
     judge = LlmJudgeReranker(assistant.llm)
     listed = "\n".join(f"- {e.text.strip()}" for e in evidence)
-    joint = [
-        ChatMessage(role=MessageRole.SYSTEM, content=_JOINT_SYSTEM),
-        ChatMessage(
-            role=MessageRole.USER,
-            content=f"Question: {state.query}\n\nSentences:\n{listed}\n\n"
-            "Do these sentences state the answer to the question? Reply yes or no.",
-        ),
-    ]
-    return [max(judge.judge(state.query, e) for e in evidence), yes_probability(assistant.llm, joint)]
+    joint = ask_yes_no(
+        assistant.llm,
+        _JOINT_SYSTEM,
+        f"Question: {state.query}\n\nSentences:\n{listed}\n\n"
+        "Do these sentences state the answer to the question? Reply yes or no.",
+    )
+    return [max(judge.judge(state.query, e) for e in evidence), joint]
 
 
 def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tuple[np.ndarray, np.ndarray]:
