@@ -108,6 +108,14 @@ class Translate:
         yield from ()
 
 
+def skipped_after(stage: Retrieve | SelectEvidence, state: QuestionState) -> bool:
+    """True (and ``stage`` recorded as skipped) when the stage it runs ``after`` was skipped."""
+    if stage.after is not None and stage.after in state.skipped:
+        state.skipped.append(stage.name)
+        return True
+    return False
+
+
 class Retrieve:
     """Hybrid (or dense, or BM25) search with every phrasing known so far.
 
@@ -130,8 +138,7 @@ class Retrieve:
         self.after = after
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
-        if self.after is not None and self.after in state.skipped:
-            state.skipped.append(self.name)
+        if skipped_after(self, state):
             return
         state.passages = self.retriever.retrieve(state.query, self.k, self.language, also=state.phrasings)
         yield from ()
@@ -192,8 +199,7 @@ class SelectEvidence:
         self.after = after
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
-        if self.after is not None and self.after in state.skipped:
-            state.skipped.append(self.name)
+        if skipped_after(self, state):
             return
         state.evidence = self.selector.select(state.query, state.phrasings, state.passages)
         if state.quote is not None and state.evidence:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eval.questions import Gold, load_questions
 
@@ -73,66 +75,71 @@ def xquad_documents(data_dir: Path, target: Path) -> int:
     Names are ``de/a{article}-p{paragraph}.txt``; the German and English files of one
     paragraph share the name, which is how cross-lingual hits are recognised.
     """
-    count = 0
-    for language in ("de", "en"):
-        data = json.loads(_xquad_file(data_dir, language).read_text(encoding="utf-8"))
-        folder = target / language
-        folder.mkdir(parents=True, exist_ok=True)
-        for a, article in enumerate(data["data"]):
-            for p, paragraph in enumerate(article["paragraphs"]):
-                (folder / f"a{a:02d}-p{p:02d}.txt").write_text(paragraph["context"], encoding="utf-8")
-                count += 1
-    return count
+    return sum(_write_paragraphs(_xquad_data(data_dir, language), target / language) for language in ("de", "en"))
 
 
-def _xquad_file(data_dir: Path, language: str) -> Path:
-    candidates = sorted(data_dir.glob(f"xquad*.{language}.json"))
+def _xquad_data(data_dir: Path, language: str) -> dict[str, Any]:
+    return _squad_layout(data_dir, f"xquad*.{language}.json", "XQuAD in SQuAD v1.1 layout")
+
+
+def _squad_layout(data_dir: Path, pattern: str, what: str) -> dict[str, Any]:
+    """The first file of ``data_dir`` matching ``pattern``, read as SQuAD-layout JSON."""
+    candidates = sorted(data_dir.glob(pattern))
     if not candidates:
-        raise FileNotFoundError(f"{data_dir}: no xquad*.{language}.json (XQuAD in SQuAD v1.1 layout)")
-    return candidates[0]
+        raise FileNotFoundError(f"{data_dir}: no {pattern} ({what})")
+    return json.loads(candidates[0].read_text(encoding="utf-8"))
+
+
+def _paragraphs(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every paragraph with its document name ``a{article}-p{paragraph}.txt``."""
+    for a, article in enumerate(data["data"]):
+        for p, paragraph in enumerate(article["paragraphs"]):
+            yield f"a{a:02d}-p{p:02d}.txt", paragraph
+
+
+def _write_paragraphs(data: dict[str, Any], folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for name, paragraph in _paragraphs(data):
+        (folder / name).write_text(paragraph["context"], encoding="utf-8")
+        count += 1
+    return count
 
 
 def xquad_cases(data_dir: Path) -> list[Case]:
     """One case per question and language; groups DE→DE, DE→EN, DE→any (and EN→…)."""
     cases = []
     for language, other in (("de", "en"), ("en", "de")):
-        data = json.loads(_xquad_file(data_dir, language).read_text(encoding="utf-8"))
         upper, upper_other = language.upper(), other.upper()
-        for a, article in enumerate(data["data"]):
-            for p, paragraph in enumerate(article["paragraphs"]):
-                name = f"a{a:02d}-p{p:02d}.txt"
-                same = Gold(f"{language}/{name}", "")
-                cross = Gold(f"{other}/{name}", "")
-                for qa in paragraph["qas"]:
-                    answers = tuple(dict.fromkeys(ans["text"] for ans in qa["answers"]))
-                    cases.append(
-                        Case(
-                            id=f"{qa['id']}-{language}",
-                            question=qa["question"],
-                            language=language,
-                            answerable=True,
-                            targets={
-                                f"{upper}→{upper}": (same,),
-                                f"{upper}→{upper_other}": (cross,),
-                                f"{upper}→any": (same, cross),
-                            },
-                            key_facts=(answers,),
-                        )
+        for name, paragraph in _paragraphs(_xquad_data(data_dir, language)):
+            same = Gold(f"{language}/{name}", "")
+            cross = Gold(f"{other}/{name}", "")
+            for qa in paragraph["qas"]:
+                cases.append(
+                    Case(
+                        id=f"{qa['id']}-{language}",
+                        question=qa["question"],
+                        language=language,
+                        answerable=True,
+                        targets={
+                            f"{upper}→{upper}": (same,),
+                            f"{upper}→{upper_other}": (cross,),
+                            f"{upper}→any": (same, cross),
+                        },
+                        key_facts=(_answer_texts(qa),),
                     )
+                )
     return cases
+
+
+def _answer_texts(qa: dict[str, Any]) -> tuple[str, ...]:
+    """The gold answer strings of a question, each once (they are its key fact's forms)."""
+    return tuple(dict.fromkeys(answer["text"] for answer in qa["answers"]))
 
 
 def squad2_documents(data_dir: Path, target: Path) -> int:
     """Write every SQuAD 2.0 paragraph as its own file ``en/a{article}-p{paragraph}.txt`` below ``target``."""
-    data = json.loads(_squad2_file(data_dir).read_text(encoding="utf-8"))
-    folder = target / "en"
-    folder.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for a, article in enumerate(data["data"]):
-        for p, paragraph in enumerate(article["paragraphs"]):
-            (folder / f"a{a:02d}-p{p:02d}.txt").write_text(paragraph["context"], encoding="utf-8")
-            count += 1
-    return count
+    return _write_paragraphs(_squad2_data(data_dir), target / "en")
 
 
 def squad2_cases(data_dir: Path) -> list[Case]:
@@ -145,23 +152,17 @@ def squad2_cases(data_dir: Path) -> list[Case]:
     the same questions, and an evenly spread sample holds about as many of each kind as
     the set does.
     """
-    data = json.loads(_squad2_file(data_dir).read_text(encoding="utf-8"))
     cases: list[Case] = []
-    for a, article in enumerate(data["data"]):
-        for p, paragraph in enumerate(article["paragraphs"]):
-            gold = Gold(f"en/a{a:02d}-p{p:02d}.txt", "")
-            for qa in paragraph["qas"]:
-                if qa.get("is_impossible"):
-                    cases.append(Case(qa["id"], qa["question"], "en", False, {"unanswerable": ()}))
-                else:
-                    texts = tuple(dict.fromkeys(ans["text"] for ans in qa["answers"]))
-                    cases.append(Case(qa["id"], qa["question"], "en", True, {"en-en": (gold,)}, (texts,)))
+    for name, paragraph in _paragraphs(_squad2_data(data_dir)):
+        gold = Gold(f"en/{name}", "")
+        for qa in paragraph["qas"]:
+            if qa.get("is_impossible"):
+                cases.append(Case(qa["id"], qa["question"], "en", False, {"unanswerable": ()}))
+            else:
+                cases.append(Case(qa["id"], qa["question"], "en", True, {"en-en": (gold,)}, (_answer_texts(qa),)))
     random.Random(0).shuffle(cases)
     return cases
 
 
-def _squad2_file(data_dir: Path) -> Path:
-    candidates = sorted(data_dir.glob("*.json"))
-    if not candidates:
-        raise FileNotFoundError(f"{data_dir}: no SQuAD 2.0 JSON file")
-    return candidates[0]
+def _squad2_data(data_dir: Path) -> dict[str, Any]:
+    return _squad_layout(data_dir, "*.json", "SQuAD 2.0 JSON")
