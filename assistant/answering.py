@@ -47,7 +47,9 @@ class Answerer(Protocol):
 
 
 def refusal(language: Language, passages: Sequence[Passage], backend: str) -> Answer:
-    return Answer(answer=REFUSAL[language], language=language, refused=True, passages=list(passages), backend=backend)
+    """ "Nothing in the documents", with the closest passages listed best first (the reader checks them)."""
+    closest = sorted(passages, key=lambda p: -p.score)
+    return Answer(answer=REFUSAL[language], language=language, refused=True, passages=closest, backend=backend)
 
 
 def is_refusal(text: str) -> bool:

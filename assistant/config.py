@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         description="evidence: the best few sentences of the passages go to the answerer, the best one is shown "
         "at once as a quote; passages: five whole passages to the answerer (the pipeline before, kept to compare).",
     )
+    answerability: Literal["judge", "search", "off"] = Field(
+        "judge",
+        description="judge: refuse when a model fitted on the development questions finds that the evidence does "
+        "not state the answer, from search signals and the LLM's yes/no judgement (the extractive backend "
+        "loads the packaged local model for it: ~1-2 s per question); search: the same from the search "
+        "signals alone (no model call, weaker); off: only the relevance threshold refuses.",
+    )
     evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
     llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")

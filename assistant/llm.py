@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -178,7 +179,7 @@ def yes_probability(llm: LLM, messages: Sequence[ChatMessage]) -> float:
 
     The local model reports token probabilities; an OpenAI-compatible endpoint is asked
     for one token with log-probabilities, and when it gives none the answer's first word
-    counts as 1.0 (yes) or 0.0 (no).
+    counts as 1.0 (yes) or 0.0 (no), and 0.5 when it is neither (the endpoint did not judge).
     """
     if isinstance(llm, LlamaCppChat):
         return llm.yes_probability(messages)
@@ -194,7 +195,9 @@ def yes_probability(llm: LLM, messages: Sequence[ChatMessage]) -> float:
         break
     if yes + no > 0:
         return yes / (yes + no)
-    return 1.0 if (response.message.content or "").strip().lower().startswith("yes") else 0.0
+    first = (response.message.content or "").strip().lower().split(maxsplit=1)[:1]
+    word = first[0].strip(".,!:;") if first else ""
+    return 1.0 if word in ("yes", "ja") else 0.0 if word in ("no", "nein") else 0.5
 
 
 def rewrite_llm(llm: LLM) -> LLM:
@@ -246,6 +249,26 @@ def build_llm(settings: Settings) -> LLM | None:
         max_tokens=settings.max_answer_tokens,
         temperature=settings.temperature,
     )
+
+
+def judge_llm(settings: Settings, rewrite: LLM | None) -> LLM:
+    """The model that judges whether evidence answers a question (assistant.answerability).
+
+    With an answer LLM it is the rewrite LLM (:func:`rewrite_llm`), so the answer
+    context keeps its cached prompt.  The extractive backend writes no answer
+    but still lets the packaged local model judge: one decoding step per question
+    (~1-2 s on 2 cores), the only way measured to tell near misses from answers.
+    """
+    if rewrite is not None:
+        return rewrite
+    return _local_judge(str(settings.llm_model_path or ensure_model(settings.models_dir)), settings.llm_threads)
+
+
+@functools.lru_cache(maxsize=2)
+def _local_judge(model_path: str, threads: int) -> LlamaCppChat:
+    """One judge per model file and process: every extractive assistant variant shares it."""
+    log.info("loading local LLM %s as the answerability judge", model_path)
+    return LlamaCppChat(model_path=model_path, n_threads=threads, n_ctx=REWRITE_CONTEXT, max_tokens=1, temperature=0.0)
 
 
 def describe_llm(settings: Settings) -> str:

@@ -25,7 +25,7 @@ from assistant.conversation import Conversation
 from assistant.embeddings import load_embedder
 from assistant.feedback import Rating, append_feedback, feedback_record
 from assistant.followup import adds_context, is_followup, standalone_query
-from assistant.llm import build_llm, describe_llm, rewrite_llm
+from assistant.llm import build_llm, describe_llm, judge_llm, rewrite_llm
 from assistant.query_transform import QueryRewriter
 from assistant.question_pipeline import QuestionPipeline, build_question_pipeline, build_search_pipeline
 from assistant.rerank import LlmJudgeReranker
@@ -130,6 +130,13 @@ class Assistant:
         if self._llm_owner is not None:
             return self._llm_owner.rewriter
         return QueryRewriter(rewrite_llm(self.llm))
+
+    @cached_property
+    def judge(self) -> LLM:
+        """The model that judges whether the evidence answers (assistant.answerability), loaded on first use."""
+        if self._llm_owner is not None:
+            return self._llm_owner.judge
+        return judge_llm(self.settings, self.rewriter.llm if self.rewriter is not None else None)
 
     @cached_property
     def reranker(self) -> LlmJudgeReranker | None:
@@ -262,10 +269,11 @@ class Assistant:
 
     @property
     def answer_label(self) -> str:
-        """The backend's name, and the question pipeline when it is not the default (eval columns)."""
-        if self.settings.pipeline == "evidence":
-            return self.answerer_name
-        return f"{self.answerer_name} [{self.settings.pipeline}]"
+        """The backend's name, and the question pipeline and answerability gate when not the default (eval columns)."""
+        changed = [] if self.settings.pipeline == "evidence" else [self.settings.pipeline]
+        if self.settings.answerability != "judge":
+            changed.append("no gate" if self.settings.answerability == "off" else f"{self.settings.answerability} gate")
+        return f"{self.answerer_name} [{', '.join(changed)}]" if changed else self.answerer_name
 
     def status(self) -> Status:
         store = self.settings.chroma_url or str(self.settings.chroma_path)

@@ -3,12 +3,14 @@
 ::
 
     clean → language → follow-up → retrieve → gate → evidence → quote
-          → translate → retrieve → (rerank) → evidence → answer → verify → check → numbers → compose
+          → translate → retrieve → (rerank) → gate → evidence → answerable
+          → answer → verify → check → numbers → compose
 
 The quote (the best evidence sentence) goes out after the first, untranslated search,
-well under a second after the question; the translation, the second search and the
-answer follow.  Without an LLM (extractive) the translation and verification stages are
-left out and the answer is quoted from the evidence.  ``recipe="passages"`` is the
+well under a second after the question; the translation, the second search, the
+answerability gate and the answer follow.  Without an LLM (extractive) the translation
+and verification stages are left out, the answerability gate decides before the quote
+is shown, and the answer is quoted from the evidence.  ``recipe="passages"`` is the
 pipeline before evidence selection (translate → retrieve → gate → five whole passages to
 the answerer → verify), kept as the baseline the evaluation compares against.
 
@@ -22,10 +24,12 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from assistant.answerability import load_models
 from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
 from assistant.cleaning import clean_question
 from assistant.evidence import EvidenceSelector
 from assistant.stages import (
+    AnswerabilityGate,
     CheckAnswerType,
     ComposeAnswer,
     DetectLanguage,
@@ -136,6 +140,10 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
     searches_again = llm is not None and bool(translate or rerank)
     if searches_again:  # the gate after the translated search decides
         gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name, "gate-first", second_chance=True)
+    answerable = answerability_gate(assistant)
+    if llm is None:  # the quote is the answer: judge before it is shown
+        stages += [retrieve, gate, SelectEvidence(selector), *answerable, ShowQuote(), Generate(quoter)]
+        return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])
     stages += [retrieve, gate, SelectEvidence(selector), ShowQuote()]
     if llm is not None:
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
@@ -150,11 +158,21 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
             reselect = SelectEvidence(
                 selector, name="evidence-translated", after=None if rerank else "retrieve-translated"
             )
-            stages += [*translate, again, *rerank, final_gate, reselect, ShowQuote("quote-late")]
+            stages += [*translate, again, *rerank, final_gate, reselect, *answerable, ShowQuote("quote-late")]
+        else:
+            stages += answerable
         stages += [Generate(answerer, fallback=quoter), *verify]
-    else:
-        stages.append(Generate(quoter))
     return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])
+
+
+def answerability_gate(assistant: Assistant) -> list[Stage]:
+    """The answerability gate the settings ask for (none when ``answerability="off"``)."""
+    mode = assistant.settings.answerability
+    if mode == "off":
+        return []
+    model = load_models()[mode]
+    judge = (lambda: assistant.judge) if model.needs_judge else None
+    return [AnswerabilityGate(model, judge, assistant.answerer_name)]
 
 
 def build_search_pipeline(assistant: Assistant, k: int) -> QuestionPipeline:

@@ -13,7 +13,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from llama_index.core.llms import LLM
+
 from assistant.answer_type import AnswerType, asked_types, fact_spans
+from assistant.answerability import AnswerabilityModel, read_signals
 from assistant.answering import Answerer, quote_text, refusal
 from assistant.evidence import EvidenceSelector
 from assistant.language import detect_language
@@ -48,6 +51,8 @@ class QuestionState:
     answer: Answer | None = None
     #: stages that decided they were not needed for this question
     skipped: list[str] = field(default_factory=list)
+    #: the answerability gate's probability that the evidence does not answer
+    unanswerable: float | None = None
     #: the answerer refused and the quoted evidence stands in for its answer
     fell_back: bool = False
     done: bool = False
@@ -184,6 +189,32 @@ class RelevanceGate:
         yield from ()
 
 
+class AnswerabilityGate:
+    """Refuses when the evidence does not state the answer (see assistant.answerability).
+
+    Passing the relevance gate only says the documents speak of the topic; this gate
+    asks whether the evidence holds the answer, from signals combined by a model fitted
+    on the development questions.  A refusal lists the closest passages, best first.
+    """
+
+    name = "answerable"
+
+    def __init__(self, model: AnswerabilityModel, judge: Callable[[], LLM] | None, backend: str) -> None:
+        self.model = model
+        #: gives the judge model, loaded on the first question (not when the pipeline is built)
+        self.judge = judge
+        self.backend = backend
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        judge = self.judge() if self.judge is not None else None
+        values = read_signals(self.model.features, state.query, state.language, state.passages, state.evidence, judge)
+        state.unanswerable = self.model.unanswerable(values)
+        if state.unanswerable >= self.model.threshold:
+            state.answer = refusal(state.language, state.passages, self.backend)
+            state.done = True
+        yield from ()
+
+
 class SelectEvidence:
     """The few best sentences of the passages (see assistant.evidence).
 
@@ -268,7 +299,7 @@ class Generate:
                     state.answer = replace(event, backend=refused.backend, timings=refused.timings)
             state.fell_back = True
         if state.answer is not None and state.answer.refused:
-            state.answer.passages = list(state.passages)
+            state.answer.passages = sorted(state.passages, key=lambda p: -p.score)
 
 
 class Verify:

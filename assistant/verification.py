@@ -126,6 +126,12 @@ class CitationVerifier:
             result.append(row)
         return result
 
+    def unsupported(self, statements: Sequence[str], passages: Sequence[Passage]) -> list[bool]:
+        """For each statement: does no passage support it? (what :meth:`verify` marks as not verified)"""
+        return [
+            max((s.score for s in row), default=0.0) < self.threshold for row in self.supports(statements, passages)
+        ]
+
     def verify(self, answer: Answer, passages: Sequence[Passage]) -> Answer:
         """``answer`` with checked markers, supporting spans and its unsupported statements listed."""
         if answer.refused or not passages:

@@ -1,46 +1,44 @@
-"""How well do search signals tell answerable from unanswerable questions? (issue 14, step 2's start)
+"""Fits and measures the answerability gate (issue 14): which signals tell answerable from unanswerable?
 
 For every question of the corpus set (development and test halves) and a sample of
-SQuAD 2.0 (even and odd positions of a fixed spread), the extractive question pipeline
-runs up to the evidence (no gate, no answer), and six signals are read:
+SQuAD 2.0 (even and odd positions of a fixed spread), the question pipeline runs up to
+the evidence (no gate, no answer) and the signals of :mod:`assistant.answerability` are
+read: the passage cosine (today's relevance gate), evidence scores, content-word
+coverage, the question's names/numbers/ordinals found in the evidence, the asked fact
+type found; with ``--judge`` the local model's pipeline runs (translation included) and
+the model's yes-probability that the top evidence states the answer is read as well.
 
-* ``pass_cos``: the best passage cosine (what the relevance gate uses today),
-* ``ev_best`` / ``ev_top3``: the best evidence sentence's score, the mean of the top 3,
-* ``coverage``: the share of the question's content words (stemmed) in the top 3 items,
-* ``names_nums``: the share of the question's names, numbers and ordinals ("dritte")
-  that occur in the evidence,
-* ``type_found``: the asked fact type (a date for "wann") occurs in the evidence.
-
-With ``--judge`` the local model's pipeline runs instead (translation included) and two
-more signals are read: ``judge_max``, the model's probability of "yes" that an evidence
-sentence answers the question (the best of the top 3), and ``judge_joint``, the same for
-the top 3 together in one prompt.
-
-It prints each signal's ROC AUC (low value → unanswerable), the refusal precision and
-recall of today's cosine gate, and a logistic regression (scikit-learn) fitted on the
-development parts and scored on the test parts.
+It prints each signal's ROC AUC (low value → unanswerable), the cosine gate's refusal
+precision and recall, and two logistic regressions (scikit-learn) fitted on the
+development parts only: "search" (no model call) and, with ``--judge``, "judge"; for
+each its precision/recall curve on every part.  ``--fit`` writes them to
+``assistant/answerability.json``, which the pipeline's gate reads.
 
     .venv/bin/python bench/answerability.py --squad2 ../shared/data/squad2-dev-half --sample 600
-    .venv/bin/python bench/answerability.py --judge          # corpus set only: ~10 min on 2 cores
+    .venv/bin/python bench/answerability.py --judge --squad2 ../shared/data/squad2-dev-half --sample 160 --fit
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
-import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from assistant.answer_type import asked_types, fact_spans
+from assistant.answerability import (
+    MODEL_FILE,
+    SEARCH_SIGNALS,
+    AnswerabilityModel,
+    read_signals,
+)
 from assistant.config import Settings
-from assistant.lexical import tokens
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
-from assistant.rerank import LlmJudgeReranker, ask_yes_no
 from assistant.stages import QuestionState
 from eval.questions import DEFAULT_SET
 from eval.runner import spread
@@ -48,96 +46,89 @@ from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents
 
 log = logging.getLogger("bench.answerability")
 
-SIGNALS = ["pass_cos", "ev_best", "ev_top3", "coverage", "names_nums", "type_found"]
-JUDGE_SIGNALS = ["judge_max", "judge_joint"]
-_JOINT_SYSTEM = (
-    "You check whether sentences from documents answer a question. The sentences may be in German or English. "
-    "Reply with yes or no only."
-)
-_ORDINAL = re.compile(
-    r"\b(erste[rnms]?|zweite[rnms]?|dritte[rnms]?|vierte[rnms]?|first|second|third|fourth|fifth)\b", re.I
-)
-
-
-def marks(question: str) -> list[str]:
-    """Names (capitalised words after the first), numbers and ordinals of a question."""
-    words = re.findall(r"[\w-]+", question)
-    found = [w for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or any(c.isdigit() for c in w)]
-    return list(dict.fromkeys(found + _ORDINAL.findall(question)))
-
-
-def signals(state: QuestionState, language: str) -> list[float]:
-    passages, evidence, question = state.passages, state.evidence, state.query
-    content = {t for t in tokens(question, language) if len(t) >= 4}
-    held: set[str] = set()
-    for item in evidence[:3]:
-        held |= set(tokens(item.text, item.language))
-    text = " ".join(e.text for e in evidence).lower()
-    names = marks(question)
-    kinds = asked_types(question)
-    return [
-        max((p.score for p in passages), default=0.0),
-        evidence[0].score if evidence else 0.0,
-        float(np.mean([e.score for e in evidence[:3]])) if evidence else 0.0,
-        len(content & held) / len(content) if content else 1.0,
-        sum(n.lower() in text for n in names) / len(names) if names else 1.0,
-        float(all(any(fact_spans(e.text, k, question) for e in evidence) for k in kinds)) if kinds else 1.0,
-    ]
-
-
-def judge_signals(assistant: Assistant, state: QuestionState) -> list[float]:
-    """The model's yes-probability that the evidence answers: best single item of the top 3, and the 3 together."""
-    evidence = state.evidence[:3]
-    if not evidence or assistant.llm is None:
-        return [0.0, 0.0]
-    judge = LlmJudgeReranker(assistant.llm)
-    listed = "\n".join(f"- {e.text.strip()}" for e in evidence)
-    joint = ask_yes_no(
-        assistant.llm,
-        _JOINT_SYSTEM,
-        f"Question: {state.query}\n\nSentences:\n{listed}\n\n"
-        "Do these sentences state the answer to the question? Reply yes or no.",
-    )
-    return [max(judge.judge(state.query, e) for e in evidence), joint]
+#: the judge signals the fitted "judge" model uses (each costs one prompt evaluation per question)
+JUDGE_FEATURES = ["judge_joint"]
+#: the share of answerable development questions the fitted gate may refuse
+FALSE_REFUSALS = 0.10
 
 
 def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Signals and "unanswerable" labels of ``cases``."""
+    """Signals (:data:`NAMES` order) and "unanswerable" labels of ``cases``, the pipeline run up to the evidence."""
     pipeline = build_question_pipeline(assistant).without(
-        "gate-first", "gate", "quote", "quote-late", "answer", "verify", "check", "numbers", "compose"
+        "gate-first", "gate", "answerable", "quote", "quote-late", "answer", "verify", "check", "numbers", "compose"
     )
+    names = SEARCH_SIGNALS + (JUDGE_FEATURES if judge else [])
     rows, labels = [], []
     for case in cases:
         state = next(s for s in pipeline.run(case.question, case.history) if isinstance(s, QuestionState))
-        rows.append(signals(state, case.language) + (judge_signals(assistant, state) if judge else []))
+        values = read_signals(
+            names, state.query, state.language, state.passages, state.evidence, assistant.judge if judge else None
+        )
+        rows.append([values[n] for n in names])
         labels.append(not case.answerable)
     return np.asarray(rows), np.asarray(labels)
 
 
 def refusal_scores(unanswerable: np.ndarray, refused: np.ndarray) -> str:
+    """Refusal precision and recall, and how many answerable questions were refused."""
     hits = int((unanswerable & refused).sum())
     precision = hits / refused.sum() if refused.sum() else 0.0
     recall = hits / unanswerable.sum() if unanswerable.sum() else 0.0
     return f"P {precision:.2f} R {recall:.2f} (answerable refused: {int((~unanswerable & refused).sum())})"
 
 
-def main() -> None:
+def fit(
+    data: dict[str, tuple[np.ndarray, np.ndarray]], names: Sequence[str], features: Sequence[str]
+) -> AnswerabilityModel:
+    """A logistic regression (scikit-learn) over ``features``, fitted on the development sets only.
+
+    The threshold is the lowest that refuses at most :data:`FALSE_REFUSALS` of the
+    answerable development questions: every answerable question refused loses its
+    answer, and at the threshold with the best F1 the gate refused a third of them.
+    """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+
+    columns = [list(names).index(f) for f in features]
+    train = [k for k in data if k.endswith("dev")]
+    x = np.vstack([data[k][0][:, columns] for k in train])
+    y = np.concatenate([data[k][1] for k in train])
+    scaler = StandardScaler().fit(x)
+    regression = LogisticRegression(class_weight="balanced").fit(scaler.transform(x), y)
+    model = AnswerabilityModel(
+        features=list(features),
+        mean=scaler.mean_.tolist(),
+        scale=scaler.scale_.tolist(),
+        coef=regression.coef_[0].tolist(),
+        intercept=float(regression.intercept_[0]),
+        threshold=0.5,
+        fitted_on=f"{' + '.join(train)}: {len(y)} questions, {int(y.sum())} unanswerable",
+    )
+    p = probabilities(model, x, features)
+    allowed = FALSE_REFUSALS * (~y).sum()
+    model.threshold = round(float(min(t for t in np.unique(p) if (~y & (p >= t)).sum() <= allowed)), 3)
+    return model
+
+
+def probabilities(model: AnswerabilityModel, x: np.ndarray, features: Sequence[str]) -> np.ndarray:
+    return np.asarray([model.unanswerable(dict(zip(features, row, strict=True))) for row in x])
+
+
+def main() -> None:
+    from sklearn.metrics import roc_auc_score
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--squad2", type=Path, help="SQuAD 2.0 folder (e.g. ../shared/data/squad2-dev-half)")
     parser.add_argument("--sample", type=int, default=600, help="SQuAD 2.0 questions (half dev, half test)")
     parser.add_argument("--judge", action="store_true", help="the local model's pipeline, with its yes/no judge")
+    parser.add_argument("--fit", action="store_true", help=f"write the fitted models to {MODEL_FILE.name}")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     corpus = Path(__file__).resolve().parent.parent / "corpus"
     data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with tempfile.TemporaryDirectory(prefix="quellen-answerability-") as tmp:
-        backend = "local" if args.judge else "extractive"
-        assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", llm_backend=backend))
+        common = {"llm_backend": "local" if args.judge else "extractive", "answerability": "off"}
+        assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", **common))
         assistant.ensure_ingested()
         threshold = assistant.settings.relevance_threshold
         for split in ("dev", "test"):
@@ -146,33 +137,36 @@ def main() -> None:
             documents = Path(tmp) / "squad2-docs"
             squad2_documents(args.squad2, documents)
             squad = build_assistant(
-                Settings(
-                    state_dir=Path(tmp) / "squad2",
-                    corpus_dir=documents,
-                    llm_backend=backend,
-                    collection="squad2",
-                )
+                Settings(state_dir=Path(tmp) / "squad2", corpus_dir=documents, collection="squad2", **common)
             )
             squad.ensure_ingested()
             sample = spread(squad2_cases(args.squad2), args.sample)
             data["squad2 dev"] = read(squad, sample[0::2], args.judge)
             data["squad2 test"] = read(squad, sample[1::2], args.judge)
-    names = SIGNALS + (JUDGE_SIGNALS if args.judge else [])
+    names = SEARCH_SIGNALS + (JUDGE_FEATURES if args.judge else [])
     print(f"| set | n | unanswerable | {' | '.join(names)} | cosine gate {threshold} |")
     print("| --- " * (len(names) + 4) + "|")
     for name, (x, y) in data.items():
         aucs = " | ".join(f"{roc_auc_score(y, -x[:, j]):.2f}" for j in range(len(names)))
         print(f"| {name} | {len(y)} | {int(y.sum())} | {aucs} | {refusal_scores(y, x[:, 0] < threshold)} |")
-    train = [k for k in data if k.endswith("dev")]
-    x = np.vstack([data[k][0] for k in train])
-    y = np.concatenate([data[k][1] for k in train])
-    model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced")).fit(x, y)
-    print(f"\nlogistic regression fitted on {' + '.join(train)}:")
-    print("coefficients: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(names, model[-1].coef_[0], strict=True)))
-    for name, (xt, yt) in data.items():
-        p = model.predict_proba(xt)[:, 1]
-        cuts = "; ".join(f"refuse at ≥ {t}: {refusal_scores(yt, p >= t)}" for t in (0.5, 0.7))
-        print(f"- {name}: AUC {roc_auc_score(yt, p):.2f}; {cuts}")
+    models = {"search": fit(data, names, SEARCH_SIGNALS)}
+    if args.judge:
+        models["judge"] = fit(data, names, SEARCH_SIGNALS + JUDGE_FEATURES)
+    for kind, model in models.items():
+        columns = [names.index(f) for f in model.features]
+        weights = ", ".join(f"{n} {c:+.2f}" for n, c in zip(model.features, model.coef, strict=True))
+        print(f"\n**{kind}** model ({model.fitted_on}; {weights}), refusing at ≥ {model.threshold}:\n")
+        cuts = (0.3, 0.4, 0.5, 0.6, 0.7)
+        print("| set | AUC | at the threshold | " + " | ".join(f"≥ {t}" for t in cuts) + " |")
+        print("| --- " * (len(cuts) + 3) + "|")
+        for name, (x, y) in data.items():
+            p = probabilities(model, x[:, columns], model.features)
+            curve = " | ".join(refusal_scores(y, p >= t) for t in cuts)
+            at = refusal_scores(y, p >= model.threshold)
+            print(f"| {name} | {roc_auc_score(y, p):.2f} | {at} | {curve} |")
+    if args.fit:
+        MODEL_FILE.write_text(json.dumps({k: asdict(m) for k, m in models.items()}, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwritten: {MODEL_FILE.name}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from assistant.config import Settings
 from eval.feedback import feedback_to_questions
 from eval.questions import DEFAULT_SET
 from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
-from eval.runner import EvalResult, evaluate, spread
+from eval.runner import EvalResult, evaluate, parse_answer_variant, spread
 from eval.suites import corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
 from eval.systems import parse_variant
 
@@ -36,12 +36,11 @@ def system_name(value: str) -> str:
 
 
 def backend_name(value: str) -> str:
-    """argparse type for ``--backends``: local, openai or extractive, optionally with ``:evidence``/``:passages``."""
-    backend, _, recipe = value.partition(":")
-    if backend not in ("local", "openai", "extractive") or recipe not in ("", "evidence", "passages"):
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: BACKEND[:RECIPE] with BACKEND local|openai|extractive and RECIPE evidence|passages"
-        )
+    """argparse type for ``--backends``: local, openai or extractive, optionally with ``:OPTION[+OPTION]``."""
+    try:
+        parse_answer_variant(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 
@@ -83,8 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         type=backend_name,
         default=[],
-        help="answer with each of these backends, side by side (default: the configured one); BACKEND:RECIPE "
-        "answers with another question pipeline, e.g. local:passages (the pipeline before evidence selection)",
+        help="answer with each of these backends, side by side (default: the configured one); BACKEND:OPTION "
+        "changes the question pipeline: passages (the pipeline before evidence selection), no-gate / search / "
+        "judge (the answerability gate off, from search signals, with the model's judgement); join with +",
     )
     parser.add_argument(
         "--systems",

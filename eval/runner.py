@@ -163,13 +163,33 @@ def evaluate(
     return result
 
 
-def answer_variant(assistant: Assistant, name: str) -> Assistant:
-    """The assistant answering as ``BACKEND[:RECIPE]``, e.g. ``local`` or ``extractive:passages``."""
-    backend, _, recipe = name.partition(":")
+#: what may follow ``BACKEND:`` in an answer variant, and the settings each word changes
+ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
+    "evidence": {"pipeline": "evidence"},
+    "passages": {"pipeline": "passages"},
+    "judge": {"answerability": "judge"},
+    "search": {"answerability": "search"},
+    "no-gate": {"answerability": "off"},
+}
+ANSWER_BACKENDS = ("local", "openai", "extractive")
+
+
+def parse_answer_variant(name: str) -> dict[str, Any]:
+    """Settings for ``BACKEND[:OPTION[+OPTION...]]`` (``local``, ``extractive:passages``, ``local:no-gate``)."""
+    backend, _, options = name.partition(":")
+    if backend not in ANSWER_BACKENDS:
+        raise ValueError(f"{name!r}: the backend is one of {', '.join(ANSWER_BACKENDS)}")
     overrides: dict[str, Any] = {"llm_backend": backend}
-    if recipe:
-        overrides["pipeline"] = recipe
-    return assistant.variant(**overrides)
+    for option in options.split("+") if options else []:
+        if option not in ANSWER_OPTIONS:
+            raise ValueError(f"{name!r}: unknown option {option!r} ({', '.join(ANSWER_OPTIONS)})")
+        overrides.update(ANSWER_OPTIONS[option])
+    return overrides
+
+
+def answer_variant(assistant: Assistant, name: str) -> Assistant:
+    """The assistant answering as ``name`` (see :func:`parse_answer_variant`)."""
+    return assistant.variant(**parse_answer_variant(name))
 
 
 def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:

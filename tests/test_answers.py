@@ -121,4 +121,5 @@ def test_strong_first_evidence_skips_the_translation_and_the_second_search(setti
     assert isinstance(state, QuestionState)
     assert state.skipped == ["translate", "retrieve-translated", "evidence-translated"]
     assert state.phrasings == [] and "Heilbronn" in state.evidence[0].text
-    assert len(stub.requests) == 1, "only the answer was asked of the model"
+    asked = [str(r["messages"][-1]["content"]) for r in stub.requests]
+    assert len(asked) == 2 and "Reply yes or no" in asked[0], "only the answerability judge and the answer"

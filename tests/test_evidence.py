@@ -102,8 +102,9 @@ def test_extractive_stream_sends_the_quote_first(assistant: Assistant) -> None:
 
 def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
     names = assistant.question_pipeline.names
-    assert names[:6] == ["language", "follow-up", "retrieve", "gate", "evidence", "quote"]
-    assert "translate" not in names and "verify" not in names, "extractive mode uses no LLM"
+    assert names[:7] == ["language", "follow-up", "retrieve", "gate", "evidence", "answerable", "quote"]
+    assert "translate" not in names and "verify" not in names, "extractive mode writes nothing with an LLM"
+    assert "answerable" not in assistant.variant(answerability="off").question_pipeline.names
     baseline = assistant.variant(pipeline="passages").question_pipeline.names
     assert "passages" in baseline and "quote" not in baseline
 
@@ -121,6 +122,7 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "retrieve-translated",
         "gate",
         "evidence-translated",
+        "answerable",
         "quote-late",
         "answer",
         "verify",

@@ -88,3 +88,16 @@ def test_extractive_citations_carry_the_quoted_sentence(assistant: Assistant) ->
             assistant.source_text(citation.passage.source)[citation.quote_start : citation.quote_end] == citation.quote
         )
     assert answer.to_json()["citations"][0]["quote"]["text"] == answer.citations[0].quote  # type: ignore[index]
+
+
+def test_the_labelled_verifier_set_is_large_and_split() -> None:
+    """Issue 14: ≥ 150 labelled sentences of real answers, both labels in both languages and halves."""
+    from eval.verifier_set import load_verifier_set
+
+    items = load_verifier_set()
+    assert len(items) >= 150 and len({i.id for i in items}) == len(items)
+    for split in ("dev", "test"):
+        for language in ("de", "en"):
+            part = [i for i in items if i.split == split and i.language == language]
+            assert {i.label for i in part} == {"supported", "unsupported"}, (split, language)
+    assert all(all(1 <= n <= len(i.evidence) for n in i.cited) for i in items), "citations point into the evidence"

@@ -1,0 +1,158 @@
+"""Does the evidence answer the question? Measured signals combined by a fitted model.
+
+Similarity alone does not tell a question the documents answer from a near miss on
+their own topics ("Wo findet der *dritte* Metropolkongress statt?" finds the passage on
+the second one with the same cosine): over the corpus questions and SQuAD 2.0 the
+passage cosine separates answerable from unanswerable questions barely better than
+chance (ROC AUC ≈ 0.56, docs/evaluation.md).  What separates them is whether the
+evidence *states* the answer, and the model judges that best: one decoding step for
+the probability of "yes" (:func:`assistant.llm.yes_probability`).  The search signals
+(names, numbers and ordinals of the question found in the evidence, the asked fact
+type, word coverage) add to it.
+
+The combination is a logistic regression fitted on the development questions only
+(``bench/answerability.py --fit`` writes ``answerability.json`` beside this module,
+scikit-learn does the fitting); at run time the stored means, scales and coefficients
+are applied with numpy, so the library is not needed to answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.llms import LLM
+
+from assistant.answer_type import asked_types, fact_spans
+from assistant.lexical import tokens
+from assistant.rerank import ask_yes_no
+from assistant.types import Passage
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+
+_ORDINAL = re.compile(
+    r"\b(erste[rnms]?|zweite[rnms]?|dritte[rnms]?|vierte[rnms]?|fünfte[rnms]?|first|second|third|fourth|fifth)\b",
+    re.I,
+)
+_JUDGE_SYSTEM = (
+    "You check whether sentences from documents answer a question. The sentences may be in German or English. "
+    "Reply with yes or no only."
+)
+#: how many of the best evidence items the signals look at
+TOP = 3
+
+
+def marks(question: str) -> list[str]:
+    """Names (capitalised words after the first), numbers and ordinals of a question: what the evidence must hold."""
+    words = re.findall(r"[\w-]+", question)
+    found = [w for i, w in enumerate(words) if (i > 0 and w[:1].isupper()) or any(c.isdigit() for c in w)]
+    return list(dict.fromkeys(found + _ORDINAL.findall(question)))
+
+
+def judge_joint(llm: LLM, question: str, evidence: Sequence[Passage]) -> float:
+    """The model's probability of "yes": the best evidence items, listed together, state the answer."""
+    listed = "\n".join(f"- {e.text.strip()}" for e in evidence[:TOP])
+    return ask_yes_no(
+        llm,
+        _JUDGE_SYSTEM,
+        f"Question: {question}\n\nSentences:\n{listed}\n\nDo these sentences state the answer to the question? "
+        "Reply yes or no.",
+    )
+
+
+def judge_each(llm: LLM, question: str, evidence: Sequence[Passage]) -> float:
+    """The model's probability of "yes" for the best single evidence item (the question first, so it is cached)."""
+    return max(
+        ask_yes_no(
+            llm,
+            _JUDGE_SYSTEM,
+            f"Question: {question}\n\nSentence: {e.text.strip()}\n\nDoes the sentence state the answer to the "
+            "question? Reply yes or no.",
+        )
+        for e in evidence[:TOP]
+    )
+
+
+def search_signals(question: str, language: str, passages: Sequence[Passage], evidence: Sequence[Passage]) -> dict:
+    """Signals read from the search and the evidence alone (no model call)."""
+    content = {t for t in tokens(question, language) if len(t) >= 4}
+    held: set[str] = set()
+    for item in evidence[:TOP]:
+        held |= set(tokens(item.text, item.language))
+    text = " ".join(e.text for e in evidence).lower()
+    names = marks(question)
+    kinds = asked_types(question)
+    return {
+        "pass_cos": max((p.score for p in passages), default=0.0),
+        "ev_best": evidence[0].score if evidence else 0.0,
+        "ev_top3": float(np.mean([e.score for e in evidence[:TOP]])) if evidence else 0.0,
+        "coverage": len(content & held) / len(content) if content else 1.0,
+        "names_nums": sum(n.lower() in text for n in names) / len(names) if names else 1.0,
+        "type_found": (
+            float(all(any(fact_spans(e.text, k, question) for e in evidence) for k in kinds)) if kinds else 1.0
+        ),
+    }
+
+
+#: the signals that need the judge model, and how each is read
+JUDGE_SIGNALS: dict[str, Callable[[LLM, str, Sequence[Passage]], float]] = {
+    "judge_joint": judge_joint,
+    "judge_each": judge_each,
+}
+SEARCH_SIGNALS = ["pass_cos", "ev_best", "ev_top3", "coverage", "names_nums", "type_found"]
+
+
+def read_signals(
+    names: Sequence[str],
+    question: str,
+    language: str,
+    passages: Sequence[Passage],
+    evidence: Sequence[Passage],
+    judge: LLM | None,
+) -> dict[str, float]:
+    """The named signals (the judge's only when asked for: each costs one prompt evaluation)."""
+    values = search_signals(question, language, passages, evidence)
+    for name in names:
+        if name in JUDGE_SIGNALS:
+            if judge is None:
+                raise ValueError(f"the signal {name} needs a judge model")
+            values[name] = JUDGE_SIGNALS[name](judge, question, evidence) if evidence else 0.0
+    return {name: values[name] for name in names}
+
+
+@dataclass
+class AnswerabilityModel:
+    """A logistic regression over named signals: the probability that the evidence does *not* answer."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    #: refuse at this probability or above (chosen on the development questions)
+    threshold: float
+    #: what it was fitted on and how it scored there (for the record)
+    fitted_on: str = ""
+
+    @property
+    def needs_judge(self) -> bool:
+        return any(name in JUDGE_SIGNALS for name in self.features)
+
+    def unanswerable(self, values: Mapping[str, float]) -> float:
+        x = (np.asarray([values[n] for n in self.features]) - np.asarray(self.mean)) / np.asarray(self.scale)
+        z = float(np.dot(x, self.coef) + self.intercept)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def load_models(path: Path = MODEL_FILE) -> dict[str, AnswerabilityModel]:
+    """The fitted models by name ("judge": with the model's yes/no signals, "search": without)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {name: AnswerabilityModel(**fields) for name, fields in data.items()}

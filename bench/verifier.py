@@ -1,0 +1,160 @@
+"""How well does the citation check catch invented sentences? (issue 14, step 3)
+
+Runs the verifier's sentence decision (:meth:`CitationVerifier.unsupported`: no evidence
+sentence reaches the support cosine, or a number of the sentence is missing from the
+evidence) over the labelled set ``eval/questions/verifier.jsonl`` and prints, per split
+and language, the share of *unsupported* sentences it flags (recall, target ≥ 0.8) and
+the share of *supported* ones it flags wrongly (false alarms, target ≤ 0.1), for a
+range of support thresholds.
+
+With ``--signals`` it also reads candidate signals for a better check and fits a
+logistic regression (scikit-learn) on the development half, threshold at ≤ 10 % false
+alarms there: ``cos`` (today's best support cosine), ``judge`` (the local model's
+probability of "yes, the sources state everything the statement says" for the three
+best-supporting evidence sentences; one prompt per sentence), ``new_words`` (share of the
+sentence's content words in neither the evidence nor the question) and
+``missing_names`` (capitalised words and numbers after the first word whose first five
+letters occur nowhere in the evidence).
+
+    .venv/bin/python bench/verifier.py
+    .venv/bin/python bench/verifier.py --signals      # ~5 min on 2 cores (160 model prompts)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from llama_index.core.llms import LLM
+
+from assistant.config import Settings
+from assistant.embeddings import load_embedder
+from assistant.lexical import tokens
+from assistant.llm import LlamaCppChat
+from assistant.model_files import ensure_model
+from assistant.rerank import ask_yes_no
+from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
+from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
+
+log = logging.getLogger("bench.verifier")
+
+
+def flags(verifier: CitationVerifier, items: Sequence[LabelledSentence]) -> list[bool]:
+    """The verifier's verdict "unsupported" for each labelled sentence, against its own evidence."""
+    return [verifier.unsupported([item.sentence], item.evidence)[0] for item in items]
+
+
+def scores(items: Sequence[LabelledSentence], flagged: Sequence[bool]) -> str:
+    """Recall on unsupported sentences and false-alarm rate on supported ones."""
+    bad = [f for item, f in zip(items, flagged, strict=True) if item.unsupported]
+    good = [f for item, f in zip(items, flagged, strict=True) if not item.unsupported]
+    recall = sum(bad) / len(bad) if bad else 0.0
+    false_alarms = sum(good) / len(good) if good else 0.0
+    return f"{recall:.2f} of {len(bad)} / {false_alarms:.2f} of {len(good)}"
+
+
+_SYSTEM = (
+    "You check whether a statement is supported by source sentences. The sources may be in German or English. "
+    "Reply with yes or no only."
+)
+SIGNALS = ["cos", "judge", "new_words", "missing_names"]
+
+
+def signals(verifier: CitationVerifier, llm: LLM, item: LabelledSentence) -> list[float]:
+    """The candidate signals of one labelled sentence (see the module docstring)."""
+    support = verifier.supports([item.sentence], item.evidence)[0]
+    best = sorted(range(len(support)), key=lambda j: -support[j].score)[:3]
+    sources = "\n".join(f"- {item.evidence[j].text.strip()}" for j in best)
+    judge = (
+        ask_yes_no(
+            llm,
+            _SYSTEM,
+            f"Sources:\n{sources}\n\nStatement: {item.sentence}\n\n"
+            "Do the sources state everything the statement says? Reply yes or no.",
+        )
+        if item.evidence
+        else 0.0
+    )
+    held = {t for e in item.evidence for t in tokens(e.text, e.language or "en")}
+    asked = set(tokens(item.question, item.language))
+    words = [t for t in tokens(item.sentence, item.language) if len(t) >= 4]
+    new = [t for t in words if t not in held and t not in asked]
+    text = " ".join(e.text for e in item.evidence).lower()
+    names = [
+        w
+        for i, w in enumerate(re.findall(r"[\w-]+", item.sentence))
+        if i > 0 and (w[:1].isupper() or any(c.isdigit() for c in w)) and w.lower()[:5] not in text
+    ]
+    return [max((s.score for s in support), default=0.0), judge, len(new) / max(len(words), 1), float(len(names))]
+
+
+def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence]) -> None:
+    """Fit the candidate signals on the dev half and print recall / false alarms per part."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    llm = LlamaCppChat(
+        model_path=str(ensure_model(Settings().models_dir)), n_threads=2, n_ctx=2048, max_tokens=1, temperature=0.0
+    )
+    x = np.asarray([signals(verifier, llm, item) for item in items])
+    y = np.asarray([item.unsupported for item in items])
+    dev = np.asarray([item.split == "dev" for item in items])
+    print("\n| signals | AUC dev | AUC test | dev: flagged unsupported / supported | test |")
+    print("| --- | --- | --- | --- | --- |")
+    for names in (
+        ["cos"],
+        ["judge"],
+        ["new_words"],
+        ["missing_names"],
+        ["judge", "new_words", "missing_names"],
+        SIGNALS,
+    ):
+        columns = [SIGNALS.index(n) for n in names]
+        model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced"))
+        model.fit(x[dev][:, columns], y[dev])
+        p = model.predict_proba(x[:, columns])[:, 1]
+        allowed = 0.1 * (~y[dev]).sum()
+        threshold = min(t for t in np.unique(p[dev]) if ((p[dev] >= t) & ~y[dev]).sum() <= allowed)
+        flagged = p >= threshold
+        cells = [
+            scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
+        ]
+        aucs = [f"{roc_auc_score(y[part], p[part]):.2f}" for part in (dev, ~dev)]
+        print(f"| {' + '.join(names)} | {aucs[0]} | {aucs[1]} | {cells[0]} | {cells[1]} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.3, SUPPORT_THRESHOLD, 0.5, 0.6, 0.7])
+    parser.add_argument("--signals", action="store_true", help="candidate signals for a better check, fitted on dev")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings()
+    embedder = load_embedder(settings.embedder, settings.embed_threads, settings.embed_batch_threads)
+    items = load_verifier_set(VERIFIER_SET)
+    parts = {
+        f"{split} {language}": [i for i in items if i.split == split and i.language == language]
+        for split in ("dev", "test")
+        for language in ("de", "en")
+    }
+    parts |= {split: [i for i in items if i.split == split] for split in ("dev", "test")}
+    print("flagged: share of unsupported sentences / share of supported sentences (n)\n")
+    print("| support cosine | " + " | ".join(parts) + " |")
+    print("| --- " * (len(parts) + 1) + "|")
+    for threshold in args.thresholds:
+        verifier = CitationVerifier(embedder, threshold)
+        verdicts = dict(zip([i.id for i in items], flags(verifier, items), strict=True))
+        row = [scores(part, [verdicts[i.id] for i in part]) for part in parts.values()]
+        mark = " (today)" if threshold == SUPPORT_THRESHOLD else ""
+        print(f"| {threshold}{mark} | " + " | ".join(row) + " |")
+    if args.signals:
+        fitted_check(CitationVerifier(embedder), items)
+
+
+if __name__ == "__main__":
+    main()

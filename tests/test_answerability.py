@@ -1,0 +1,92 @@
+"""The answerability gate: the documents' near misses and off-topic questions are refused (issue 14)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answerability import JUDGE_SIGNALS, SEARCH_SIGNALS, AnswerabilityModel, load_models, search_signals
+from assistant.pipeline import Assistant
+from assistant.stages import QuestionState
+from assistant.types import Passage
+from tests.openai_stub import OpenAIStub
+
+OFF_TOPIC = {
+    "de": "Wer hat die Fußball-Weltmeisterschaft 2022 gewonnen?",
+    "en": "Who won the 2022 football World Cup?",
+}
+
+#: the corpus describes the first and the second Metropolkongress, not a third
+NEAR_MISS = {
+    "de": "Wo findet der dritte Metropolkongress statt?",
+    "en": "Where does the third Metropolkongress take place?",
+}
+
+
+def _sentence(text: str, language: str = "de") -> Passage:
+    return Passage(text=text, source="s.txt", start=0, end=len(text), score=0.6, language=language)
+
+
+def test_the_fitted_models_load_and_use_known_signals() -> None:
+    models = load_models()
+    assert set(models) == {"judge", "search"}
+    for model in models.values():
+        assert set(model.features) <= set(SEARCH_SIGNALS) | set(JUDGE_SIGNALS)
+        assert len(model.mean) == len(model.scale) == len(model.coef) == len(model.features)
+        assert 0.0 < model.threshold < 1.0 and "dev" in model.fitted_on and "test" not in model.fitted_on
+    assert models["judge"].needs_judge and not models["search"].needs_judge
+
+
+def test_a_missing_ordinal_lowers_the_names_signal() -> None:
+    evidence = [_sentence("Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt.")]
+    asked_second = search_signals("Wo findet der zweite Metropolkongress statt?", "de", evidence, evidence)
+    asked_third = search_signals("Wo findet der dritte Metropolkongress statt?", "de", evidence, evidence)
+    assert asked_second["names_nums"] == 1.0 and asked_third["names_nums"] < 1.0
+    assert asked_second["type_found"] == 1.0  # "wo" asks for a place, and "in Heilbronn" is one
+
+
+def test_the_model_refuses_above_its_threshold() -> None:
+    model = AnswerabilityModel(
+        features=["judge_joint"], mean=[0.5], scale=[0.25], coef=[-2.0], intercept=0.0, threshold=0.5
+    )
+    assert model.unanswerable({"judge_joint": 0.05}) > 0.9 > 0.1 > model.unanswerable({"judge_joint": 0.95})
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_an_off_topic_question_is_refused_by_the_local_and_the_extractive_backend(
+    assistant: Assistant, language: str
+) -> None:
+    for backend in ("local", "extractive"):
+        answer = assistant.variant(llm_backend=backend).ask(OFF_TOPIC[language])
+        assert answer.refused, f"{backend} answered {answer.answer!r}"
+        assert answer.language == language
+        scores = [p.score for p in answer.passages]
+        assert scores == sorted(scores, reverse=True), "the closest passages are listed best first"
+
+
+@pytest.mark.llm
+def test_a_near_miss_looks_less_answerable_than_the_question_the_documents_answer(assistant: Assistant) -> None:
+    """The gate's probability for "the dritte Metropolkongress" is above that for "the zweite" (which they name)."""
+    local = assistant.variant(llm_backend="local")
+
+    def unanswerable(question: str) -> float:
+        state = next(s for s in local.question_pipeline.without("answer").run(question) if isinstance(s, QuestionState))
+        assert state.unanswerable is not None, "the answerability gate ran"
+        return state.unanswerable
+
+    assert unanswerable(NEAR_MISS["de"]) > unanswerable("Wo findet der zweite Metropolkongress statt?")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_an_openai_compatible_endpoint_judges_by_its_reply(assistant: Assistant, language: str) -> None:
+    """An endpoint without log-probabilities: its "no" to the judge's question refuses (past the relevance gate).
+
+    The stub gives every request the same reply, the translation included, so the reply
+    names the congress for the translated search to find it.
+    """
+    with OpenAIStub(reply="No third Metropolkongress is described.") as stub:
+        endpoint = assistant.variant(llm_backend="openai", openai_base_url=stub.base_url, openai_model="stub")
+        answer = endpoint.ask(NEAR_MISS[language])
+    assert answer.refused and answer.language == language
+    judged = [r for r in stub.requests if "Reply yes or no" in str(r.get("messages", ""))]
+    assert judged, "the endpoint was asked whether the evidence answers"
