@@ -19,7 +19,6 @@ are applied with numpy, so the library is not needed to answer.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -33,8 +32,6 @@ from assistant.answer_type import asked_types, fact_spans
 from assistant.lexical import tokens
 from assistant.rerank import ask_yes_no
 from assistant.types import Passage
-
-log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 
@@ -68,19 +65,6 @@ def judge_joint(llm: LLM, question: str, evidence: Sequence[Passage]) -> float:
     )
 
 
-def judge_each(llm: LLM, question: str, evidence: Sequence[Passage]) -> float:
-    """The model's probability of "yes" for the best single evidence item (the question first, so it is cached)."""
-    return max(
-        ask_yes_no(
-            llm,
-            _JUDGE_SYSTEM,
-            f"Question: {question}\n\nSentence: {e.text.strip()}\n\nDoes the sentence state the answer to the "
-            "question? Reply yes or no.",
-        )
-        for e in evidence[:TOP]
-    )
-
-
 def search_signals(question: str, language: str, passages: Sequence[Passage], evidence: Sequence[Passage]) -> dict:
     """Signals read from the search and the evidence alone (no model call)."""
     content = {t for t in tokens(question, language) if len(t) >= 4}
@@ -105,7 +89,6 @@ def search_signals(question: str, language: str, passages: Sequence[Passage], ev
 #: the signals that need the judge model, and how each is read
 JUDGE_SIGNALS: dict[str, Callable[[LLM, str, Sequence[Passage]], float]] = {
     "judge_joint": judge_joint,
-    "judge_each": judge_each,
 }
 SEARCH_SIGNALS = ["pass_cos", "ev_best", "ev_top3", "coverage", "names_nums", "type_found"]
 

@@ -33,8 +33,7 @@ from llama_index.core.llms import LLM
 from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.lexical import tokens
-from assistant.llm import LlamaCppChat
-from assistant.model_files import ensure_model
+from assistant.llm import judge_llm
 from assistant.rerank import ask_yes_no
 from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
 from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
@@ -98,9 +97,7 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence]) 
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    llm = LlamaCppChat(
-        model_path=str(ensure_model(Settings().models_dir)), n_threads=2, n_ctx=2048, max_tokens=1, temperature=0.0
-    )
+    llm = judge_llm(Settings(), None)  # the packaged model as the answerability gate runs it
     x = np.asarray([signals(verifier, llm, item) for item in items])
     y = np.asarray([item.unsupported for item in items])
     dev = np.asarray([item.split == "dev" for item in items])
