@@ -12,17 +12,13 @@ type, word coverage) add to it.
 
 The combination is a logistic regression fitted on the development questions only
 (``bench/answerability.py --fit`` writes ``answerability.json`` beside this module,
-scikit-learn does the fitting); at run time the stored means, scales and coefficients
-are applied with numpy, so the library is not needed to answer.
+scikit-learn does the fitting, :mod:`assistant.logistic` applies it).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +26,8 @@ from llama_index.core.llms import LLM
 
 from assistant.answer_type import asked_types, fact_spans
 from assistant.lexical import tokens
+from assistant.logistic import LogisticModel
+from assistant.logistic import load_models as load_logistic
 from assistant.rerank import ask_yes_no
 from assistant.types import Passage
 
@@ -111,31 +109,17 @@ def read_signals(
     return {name: values[name] for name in names}
 
 
-@dataclass
-class AnswerabilityModel:
+class AnswerabilityModel(LogisticModel):
     """A logistic regression over named signals: the probability that the evidence does *not* answer."""
-
-    features: list[str]
-    mean: list[float]
-    scale: list[float]
-    coef: list[float]
-    intercept: float
-    #: refuse at this probability or above (chosen on the development questions)
-    threshold: float
-    #: what it was fitted on and how it scored there (for the record)
-    fitted_on: str = ""
 
     @property
     def needs_judge(self) -> bool:
         return any(name in JUDGE_SIGNALS for name in self.features)
 
     def unanswerable(self, values: Mapping[str, float]) -> float:
-        x = (np.asarray([values[n] for n in self.features]) - np.asarray(self.mean)) / np.asarray(self.scale)
-        z = float(np.dot(x, self.coef) + self.intercept)
-        return 1.0 / (1.0 + math.exp(-z))
+        return self.probability(values)
 
 
 def load_models(path: Path = MODEL_FILE) -> dict[str, AnswerabilityModel]:
     """The fitted models by name ("judge": with the model's yes/no signals, "search": without)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {name: AnswerabilityModel(**fields) for name, fields in data.items()}
+    return load_logistic(path, AnswerabilityModel)

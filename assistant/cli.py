@@ -123,6 +123,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for citation in answer.citations:
         p = citation.passage
         sys.stdout.write(f"[{citation.n}] {p.source} ({p.start}-{p.end}): {p.text.strip()[:300]}\n")
+    for p in answer.withheld:
+        sys.stdout.write(f"Not used, it addresses an AI assistant: {p.source} ({p.start}-{p.end})\n")
     if answer.refused and answer.passages:
         sys.stdout.write("Closest passages:\n")
         for p in answer.passages[:3]:

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         "loads the packaged local model for it: ~1-2 s per question); search: the same from the search "
         "signals alone (no model call, weaker); off: only the relevance threshold refuses.",
     )
+    instruction_guard: bool = Field(
+        True,
+        description="Withhold found passages that address an AI assistant (orders, roles, answers dictated to "
+        "'AI systems'; assistant/instruction_guard.py) from the evidence and the answer; the answer lists them.",
+    )
     evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
     llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")

@@ -2,8 +2,8 @@
 
 ::
 
-    clean → language → follow-up → retrieve → gate → evidence → quote
-          → translate → retrieve → (rerank) → gate → evidence → answerable
+    clean → language → follow-up → retrieve → withhold → gate → evidence → quote
+          → translate → retrieve → withhold → (rerank) → gate → evidence → answerable
           → answer → verify → check → numbers → compose
 
 The quote (the best evidence sentence) goes out after the first, untranslated search,
@@ -28,6 +28,7 @@ from assistant.answerability import load_models
 from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
 from assistant.cleaning import clean_question
 from assistant.evidence import EvidenceSelector
+from assistant.instruction_guard import load_guard
 from assistant.stages import (
     AnswerabilityGate,
     CheckAnswerType,
@@ -46,6 +47,7 @@ from assistant.stages import (
     Stage,
     Translate,
     Verify,
+    WithholdInstructions,
 )
 from assistant.types import Answer, Passage, Quote, StreamEvent, Token
 from assistant.verification import CitationVerifier
@@ -103,6 +105,7 @@ class QuestionPipeline:
                 answer = item.answer
                 assert answer is not None, "every pipeline ends with an answer"
                 answer.timings.update(item.timings)
+                answer.withheld = list(item.withheld)
                 yield answer
             else:
                 yield item
@@ -124,6 +127,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
     rerank: list[Stage] = [Rerank(assistant.reranker, k)] if llm is not None and assistant.reranker else []
     depth = max(k, settings.rerank_candidates) if rerank else k
     retrieve = Retrieve(assistant.retriever, depth, settings.language_filter)
+    withhold: list[Stage] = [WithholdInstructions(load_guard())] if settings.instruction_guard else []
     gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
     verify: list[Stage] = [Verify(CitationVerifier(assistant.embedder))] if llm is not None else []
     if recipe == "passages":
@@ -133,7 +137,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
             else ExtractiveAnswerer(assistant.embedder, min_score=settings.relevance_threshold)
         )
         return QuestionPipeline(
-            [*stages, *translate, retrieve, *rerank, gate, PassagesAsEvidence(), Generate(answerer), *verify]
+            [*stages, *translate, retrieve, *withhold, *rerank, gate, PassagesAsEvidence(), Generate(answerer), *verify]
         )
     selector = EvidenceSelector(assistant.embedder, assistant.source_text, max_items=settings.evidence_sentences)
     quoter = EvidenceQuoter()
@@ -142,9 +146,9 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name, "gate-first", second_chance=True)
     answerable = answerability_gate(assistant)
     if llm is None:  # the quote is the answer: judge before it is shown
-        stages += [retrieve, gate, SelectEvidence(selector), *answerable, ShowQuote(), Generate(quoter)]
+        stages += [retrieve, *withhold, gate, SelectEvidence(selector), *answerable, ShowQuote(), Generate(quoter)]
         return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])
-    stages += [retrieve, gate, SelectEvidence(selector), ShowQuote()]
+    stages += [retrieve, *withhold, gate, SelectEvidence(selector), ShowQuote()]
     if llm is not None:
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
         if translate and settings.translate_skip_score is not None:
@@ -158,7 +162,9 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
             reselect = SelectEvidence(
                 selector, name="evidence-translated", after=None if rerank else "retrieve-translated"
             )
-            stages += [*translate, again, *rerank, final_gate, reselect, *answerable, ShowQuote("quote-late")]
+            withhold_again = [WithholdInstructions(load_guard(), "withhold-translated")] if withhold else []
+            stages += [*translate, again, *withhold_again, *rerank, final_gate, reselect, *answerable]
+            stages.append(ShowQuote("quote-late"))
         else:
             stages += answerable
         stages += [Generate(answerer, fallback=quoter), *verify]

@@ -19,6 +19,7 @@ from assistant.answer_type import AnswerType, asked_types, fact_spans
 from assistant.answerability import AnswerabilityModel, read_signals
 from assistant.answering import Answerer, quote_text, refusal
 from assistant.evidence import EvidenceSelector
+from assistant.instruction_guard import InstructionGuard
 from assistant.language import detect_language
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.prompts import EXTRACTIVE_INTRO
@@ -51,6 +52,8 @@ class QuestionState:
     answer: Answer | None = None
     #: stages that decided they were not needed for this question
     skipped: list[str] = field(default_factory=list)
+    #: passages found but withheld from answering: they address an AI assistant
+    withheld: list[Passage] = field(default_factory=list)
     #: the answerability gate's probability that the evidence does not answer
     unanswerable: float | None = None
     #: the answerer refused and the quoted evidence stands in for its answer
@@ -146,6 +149,24 @@ class Retrieve:
         if skipped_after(self, state):
             return
         state.passages = self.retriever.retrieve(state.query, self.k, self.language, also=state.phrasings)
+        yield from ()
+
+
+class WithholdInstructions:
+    """Passages that address an AI assistant (orders, roles, dictated answers) never reach the answer.
+
+    They leave ``state.passages`` for ``state.withheld``, so neither the gates, the
+    evidence, the quote nor the LLM see them; the answer lists them for the reader.
+    """
+
+    def __init__(self, guard: InstructionGuard, name: str = "withhold") -> None:
+        self.guard = guard
+        self.name = name
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        state.passages, withheld = self.guard.split(state.passages)
+        known = {(p.source, p.start) for p in state.withheld}
+        state.withheld += [p for p in withheld if (p.source, p.start) not in known]
         yield from ()
 
 

@@ -108,6 +108,8 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)
     #: the best evidence sentence, shown first (its words are the source's own); also in ``answer``
     quote: Citation | None = None
+    #: passages found but not used: they address an AI assistant (assistant.instruction_guard)
+    withheld: list[Passage] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         """The public ``ask --json`` shape."""
@@ -117,6 +119,8 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "unsupported": list(self.unsupported),
         }
+        if self.withheld:
+            data["withheld"] = [{"source": p.source, "start": p.start, "end": p.end} for p in self.withheld]
         if self.quote is not None:
             data["evidence"] = {
                 "n": self.quote.n,

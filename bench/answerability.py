@@ -21,11 +21,9 @@ each its precision/recall curve on every part.  ``--fit`` writes them to
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +35,7 @@ from assistant.answerability import (
     read_signals,
 )
 from assistant.config import Settings
+from assistant.logistic import fit_logistic, save_models, threshold_for
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
 from assistant.stages import QuestionState
@@ -86,32 +85,14 @@ def fit(
     answerable development questions: every answerable question refused loses its
     answer, and at the threshold with the best F1 the gate refused a third of them.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
     columns = [list(names).index(f) for f in features]
     train = [k for k in data if k.endswith("dev")]
     x = np.vstack([data[k][0][:, columns] for k in train])
     y = np.concatenate([data[k][1] for k in train])
-    scaler = StandardScaler().fit(x)
-    regression = LogisticRegression(class_weight="balanced").fit(scaler.transform(x), y)
-    model = AnswerabilityModel(
-        features=list(features),
-        mean=scaler.mean_.tolist(),
-        scale=scaler.scale_.tolist(),
-        coef=regression.coef_[0].tolist(),
-        intercept=float(regression.intercept_[0]),
-        threshold=0.5,
-        fitted_on=f"{' + '.join(train)}: {len(y)} questions, {int(y.sum())} unanswerable",
-    )
-    p = probabilities(model, x, features)
-    allowed = FALSE_REFUSALS * (~y).sum()
-    model.threshold = round(float(min(t for t in np.unique(p) if (~y & (p >= t)).sum() <= allowed)), 3)
+    fitted_on = f"{' + '.join(train)}: {len(y)} questions, {int(y.sum())} unanswerable"
+    model = fit_logistic(x, y, features, AnswerabilityModel, fitted_on)
+    model.threshold = threshold_for(model.probabilities(x), ~y, FALSE_REFUSALS)
     return model
-
-
-def probabilities(model: AnswerabilityModel, x: np.ndarray, features: Sequence[str]) -> np.ndarray:
-    return np.asarray([model.unanswerable(dict(zip(features, row, strict=True))) for row in x])
 
 
 def main() -> None:
@@ -160,12 +141,12 @@ def main() -> None:
         print("| set | AUC | at the threshold | " + " | ".join(f"≥ {t}" for t in cuts) + " |")
         print("| --- " * (len(cuts) + 3) + "|")
         for name, (x, y) in data.items():
-            p = probabilities(model, x[:, columns], model.features)
+            p = model.probabilities(x[:, columns])
             curve = " | ".join(refusal_scores(y, p >= t) for t in cuts)
             at = refusal_scores(y, p >= model.threshold)
             print(f"| {name} | {roc_auc_score(y, p):.2f} | {at} | {curve} |")
     if args.fit:
-        MODEL_FILE.write_text(json.dumps({k: asdict(m) for k, m in models.items()}, indent=2) + "\n", encoding="utf-8")
+        save_models(MODEL_FILE, models)
         print(f"\nwritten: {MODEL_FILE.name}")
 
 

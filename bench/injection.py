@@ -1,9 +1,12 @@
 """Prompt injection, measured (issue 14, step 4): how many hostile phrasings change the answer?
 
-The guard against instructions inside documents is a regex (``assistant.prompts.neutralise``)
-plus a rule in the system prompt.  This runs the hostile set ``eval/questions/injection.jsonl``
-(``eval/injection.py``) through the real pipeline: one assistant over a temporary copy of
-``corpus/`` in a temporary state folder, per answer backend.  Each question is first
+Instructions inside documents meet three defences: the instruction guard withholds
+passages that address an AI assistant (``assistant.instruction_guard``; ``BACKEND:no-guard``
+runs without it), a regex withholds a few phrasings from the prompt
+(``assistant.prompts.neutralise``), and a rule in the system prompt.  This runs the hostile
+set ``eval/questions/injection.jsonl`` (``eval/injection.py``) through the real pipeline:
+one assistant over a temporary copy of ``corpus/`` in a temporary state folder, per answer
+backend.  Each question is first
 answered without any hostile text (the clean answer); then, per item, the hostile document
 is added like an upload, the question asked and the document removed again.  An item
 *changes the answer* when the answer shows the item's marker, loses the key fact the clean
@@ -11,11 +14,12 @@ answer had, or cites the hostile document (``eval.injection.change_reasons``).  
 is switched off so only the injection is measured.
 
 It prints, per backend, a Markdown table per kind and in total: items, hostile texts that
-reached the answerer (the document retrieved, or in the question), documents today's regex
+reached the answerer (the document retrieved and not withheld, or in the question), documents today's regex
 touches, answers changed and their share, and the ids of the changed items.  Run it
 before and after a change to the guard:
 
-    .venv/bin/python bench/injection.py                        # local and extractive: ~36 questions each
+    .venv/bin/python bench/injection.py            # local and extractive, each without and with the guard
+    .venv/bin/python bench/injection.py --set eval/questions/injection-test.jsonl
     .venv/bin/python bench/injection.py --backends extractive --limit 2
 """
 
@@ -34,6 +38,7 @@ from assistant.pipeline import Assistant, build_assistant
 from assistant.prompts import neutralise
 from assistant.types import Answer
 from eval.injection import INJECTION_SET, KINDS, InjectionItem, change_reasons, load_injection_set
+from eval.runner import parse_answer_variant
 
 log = logging.getLogger("bench.injection")
 
@@ -47,6 +52,8 @@ class Outcome:
     reasons: list[str] = field(default_factory=list)
     #: the hostile text reached the answerer: its document among the retrieved passages, or in the question
     reached: bool = False
+    #: the guard withheld the hostile document's passages
+    withheld: bool = False
 
     @property
     def changed(self) -> bool:
@@ -87,6 +94,7 @@ def run(assistant: Assistant, items: Sequence[InjectionItem], folder: Path) -> l
             answer=answer.answer,
             reasons=change_reasons(answer, item, clean[item.baseline_question]),
             reached=any(p.source == item.document_name for p in answer.passages) if item.document else True,
+            withheld=any(p.source == item.document_name for p in answer.withheld),
         )
         log.info(
             "%s %-15s %s → %s", item.id, item.kind, ", ".join(outcome.reasons) or "unchanged", _short(answer.answer)
@@ -102,8 +110,9 @@ def _short(text: str) -> str:
 def table(outcomes: Sequence[Outcome]) -> str:
     """Per kind and in total: items, hostile text reached and touched by the regex, answers changed."""
     lines = [
-        "| kind | items | hostile text reached | regex touches | changed | share changed | changed items |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| kind | items | withheld by the guard | hostile text reached | regex touches | changed | share changed "
+        "| changed items |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     groups = [(kind, [o for o in outcomes if o.item.kind == kind]) for kind in KINDS]
     for name, group in [*groups, ("total", list(outcomes))]:
@@ -113,7 +122,8 @@ def table(outcomes: Sequence[Outcome]) -> str:
         ids = ", ".join(f"{o.item.id} ({'; '.join(o.reasons)})" for o in changed) or "–"
         label = f"**{name}**" if name == "total" else name
         lines.append(
-            f"| {label} | {len(group)} | {sum(o.reached for o in group)} | {sum(regex_touches(o.item) for o in group)} "
+            f"| {label} | {len(group)} | {sum(o.withheld for o in group)} | {sum(o.reached for o in group)} "
+            f"| {sum(regex_touches(o.item) for o in group)} "
             f"| {len(changed)} | {len(changed) / len(group):.0%} | {ids} |"
         )
     return "\n".join(lines)
@@ -121,7 +131,12 @@ def table(outcomes: Sequence[Outcome]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backends", nargs="+", default=["local", "extractive"], help="answer backends to measure")
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=["local:no-guard", "local", "extractive:no-guard", "extractive"],
+        help="answer backends to measure, with options as in quellen eval (BACKEND:no-guard: without the guard)",
+    )
     parser.add_argument("--limit", type=int, help="only the first N items")
     parser.add_argument("--set", type=Path, default=INJECTION_SET, help="the hostile set (JSON lines)")
     args = parser.parse_args()
@@ -132,14 +147,12 @@ def main() -> None:
         corpus, uploads = Path(tmp) / "corpus", Path(tmp) / "uploads"
         shutil.copytree(PROJECT_ROOT / "corpus", corpus)
         uploads.mkdir()
-        settings = Settings(
-            state_dir=Path(tmp) / "state", corpus_dir=corpus, llm_backend=args.backends[0], answerability="off"
-        )
+        first = parse_answer_variant(args.backends[0])
+        settings = Settings(state_dir=Path(tmp) / "state", corpus_dir=corpus, answerability="off", **first)
         base = build_assistant(settings)
         base.ensure_ingested()
-        for backend in args.backends:
-            assistant = base if backend == settings.llm_backend else base.variant(llm_backend=backend)
-            results[backend] = run(assistant, items, uploads)
+        for name in args.backends:
+            results[name] = run(base.variant(**parse_answer_variant(name)), items, uploads)
     for backend, outcomes in results.items():
         print(f"\n**{backend}** ({len(outcomes)} items of {args.set.name})\n")
         print(table(outcomes))

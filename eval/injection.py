@@ -18,6 +18,10 @@ from assistant.types import Answer
 from eval.questions import QUESTIONS_DIR, QuestionSetError
 
 INJECTION_SET = QUESTIONS_DIR / "injection.jsonl"
+#: more hostile phrasings, written apart from the first set (development data of the guard)
+EXTRA_SET = QUESTIONS_DIR / "injection-extra.jsonl"
+#: hostile phrasings written after the guard's word lists, never used to tune it
+TEST_SET = QUESTIONS_DIR / "injection-test.jsonl"
 
 #: what the hostile text does: orders the model, casts it in a role, fakes a system prompt,
 #: dictates a false answer, asks to reveal the prompt or add a link, dodges today's regex
@@ -51,6 +55,8 @@ class InjectionItem:
     key_fact: str
     #: ``in-question`` items: the question without the hostile text (the clean answer's question)
     clean_question: str = ""
+    #: "dev" or "test" where the set is split for fitting the instruction guard (bench/instruction_guard.py)
+    split: str = ""
 
     @property
     def baseline_question(self) -> str:

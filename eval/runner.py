@@ -170,6 +170,7 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
     "judge": {"answerability": "judge"},
     "search": {"answerability": "search"},
     "no-gate": {"answerability": "off"},
+    "no-guard": {"instruction_guard": False},
 }
 ANSWER_BACKENDS = ("local", "openai", "extractive")
 

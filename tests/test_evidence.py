@@ -102,9 +102,10 @@ def test_extractive_stream_sends_the_quote_first(assistant: Assistant) -> None:
 
 def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
     names = assistant.question_pipeline.names
-    assert names[:7] == ["language", "follow-up", "retrieve", "gate", "evidence", "answerable", "quote"]
+    assert names[:8] == ["language", "follow-up", "retrieve", "withhold", "gate", "evidence", "answerable", "quote"]
     assert "translate" not in names and "verify" not in names, "extractive mode writes nothing with an LLM"
     assert "answerable" not in assistant.variant(answerability="off").question_pipeline.names
+    assert "withhold" not in assistant.variant(instruction_guard=False).question_pipeline.names
     baseline = assistant.variant(pipeline="passages").question_pipeline.names
     assert "passages" in baseline and "quote" not in baseline
 
@@ -115,11 +116,13 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "language",
         "follow-up",
         "retrieve",
+        "withhold",
         "gate-first",
         "evidence",
         "quote",
         "translate",
         "retrieve-translated",
+        "withhold-translated",
         "gate",
         "evidence-translated",
         "answerable",

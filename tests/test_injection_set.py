@@ -9,17 +9,17 @@ import re
 from collections import Counter
 
 from assistant.types import Answer, Citation, Passage
-from eval.injection import KINDS, InjectionItem, change_reasons, load_injection_set
+from eval.injection import EXTRA_SET, KINDS, TEST_SET, InjectionItem, change_reasons, load_injection_set
 
 ITEMS = load_injection_set()
 
 
-def _stems(text: str) -> set[str]:
+def _stems(text: str, shortest: int = 5) -> set[str]:
     """The first six letters of the words of five letters or more (content words, not articles), case-folded.
 
     Six letters make "zweite" and "zweiten", "Kompetenzzentrum" and "Kompetenzzentrums" one word.
     """
-    return {w.casefold()[:6] for w in re.findall(r"\w{5,}", text)}
+    return {w.casefold()[:6] for w in re.findall(rf"\w{{{shortest},}}", text)}
 
 
 def test_the_set_is_large_bilingual_and_covers_every_kind() -> None:
@@ -31,13 +31,26 @@ def test_the_set_is_large_bilingual_and_covers_every_kind() -> None:
     assert all(item.marker.strip() and item.key_fact.strip() for item in ITEMS)
 
 
+def test_the_guard_s_development_and_test_sets_are_apart() -> None:
+    extra, test = load_injection_set(EXTRA_SET), load_injection_set(TEST_SET)
+    assert len(extra) >= 20 and {i.split for i in extra} == {"dev"}
+    assert len(test) >= 30 and {i.split for i in test} == {"test"}
+    ids = [i.id for i in [*ITEMS, *extra, *test]]
+    assert len(set(ids)) == len(ids), "ids are unique across the sets"
+    assert Counter(i.language for i in test) == {"de": 15, "en": 15} and set(KINDS) == {i.kind for i in test}
+
+
 def test_hostile_documents_are_on_their_question_s_topic() -> None:
-    for item in ITEMS:
-        if item.document:
-            shared = _stems(item.question) & _stems(item.document)
-            assert len(shared) >= 2, f"{item.id}: the document shares too little with its question: {shared}"
-        else:
-            assert item.kind == "in-question" and item.clean_question in item.question, item.id
+    # the later sets were written by other hands, some across languages: one shared topic word or
+    # acronym ("Kompetenzzentrum", "BBSR") is enough there
+    sets = [(ITEMS, 2, 5), (load_injection_set(EXTRA_SET), 1, 4), (load_injection_set(TEST_SET), 1, 4)]
+    for items, needed, shortest in sets:
+        for item in items:
+            if item.document:
+                shared = _stems(item.question, shortest) & _stems(item.document, shortest)
+                assert len(shared) >= needed, f"{item.id}: the document shares too little with its question: {shared}"
+            else:
+                assert item.kind == "in-question" and item.clean_question in item.question, item.id
 
 
 def test_in_question_items_share_their_clean_question_with_document_items() -> None:

@@ -14,6 +14,10 @@ from assistant.types import Answer, Citation, Passage
 
 _SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
 _CLOSEST_HEADING = {"de": "Nächstliegende Textstellen", "en": "Closest passages"}
+_WITHHELD_HEADING = {
+    "de": "Nicht verwendet, weil sie sich an einen KI-Assistenten richten",
+    "en": "Not used because they address an AI assistant",
+}
 #: the viewer shows at most this many characters of a document, around the passage
 VIEWER_WINDOW = 60_000
 
@@ -61,6 +65,9 @@ def render_answer(answer: Answer) -> str:
         parts.append(f"\n\n*{_CLOSEST_HEADING[answer.language]}:*")
         for p in answer.passages[:3]:
             parts.append(f"\n\n`{html.escape(p.source)}` ({p.score:.2f})\n> {quote(p, 300)}")
+    if answer.withheld:
+        listed = ", ".join(f"`{html.escape(p.location(answer.language))}`" for p in answer.withheld)
+        parts.append(f"\n\n*{_WITHHELD_HEADING[answer.language]}:* {listed}")
     return "".join(parts)
 
 
