@@ -364,10 +364,12 @@ class CheckAnswerType:
             return
         text = answer.answer if len(missing) < len(asked) or state.quote is None else ""
         citations = [c for c in answer.citations if f"[{c.n}]" in text]
+        open_parts: list[str] = []
         for kind in missing:
             found = next((n for n, e in enumerate(state.evidence, 1) if fact_spans(e.text, kind, state.query)), None)
             if found is None:
                 text += f"\n{MISSING_PART[state.language][kind]}"
+                open_parts.append(kind)
             elif state.quote is not None and state.quote.passage == state.evidence[found - 1]:
                 state.quote_marks.append(kind)
             else:
@@ -375,7 +377,7 @@ class CheckAnswerType:
                 text += "\n" + marked_quote(evidence, found, [kind], state.query, state.language)
                 if all(c.n != found for c in citations):
                     citations.append(Citation(found, evidence, quote_start=evidence.start, quote_end=evidence.end))
-        state.answer = replace(answer, answer=text.strip(), citations=citations)
+        state.answer = replace(answer, answer=text.strip(), citations=citations, open_parts=open_parts)
         yield from ()
 
 

@@ -108,6 +108,8 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)
     #: the best evidence sentence, shown first (its words are the source's own); also in ``answer``
     quote: Citation | None = None
+    #: asked-for parts no evidence holds ("place", "date", …): the answer is only partly an answer and says so
+    open_parts: list[str] = field(default_factory=list)
     #: passages found but not used: they address an AI assistant (assistant.instruction_guard)
     withheld: list[Passage] = field(default_factory=list)
 
@@ -119,6 +121,8 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "unsupported": list(self.unsupported),
         }
+        if self.open_parts:
+            data["open_parts"] = list(self.open_parts)
         if self.withheld:
             data["withheld"] = [{"source": p.source, "start": p.start, "end": p.end} for p in self.withheld]
         if self.quote is not None:

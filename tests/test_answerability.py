@@ -90,3 +90,27 @@ def test_an_openai_compatible_endpoint_judges_by_its_reply(assistant: Assistant,
     assert answer.refused and answer.language == language
     judged = [r for r in stub.requests if "Reply yes or no" in str(r.get("messages", ""))]
     assert judged, "the endpoint was asked whether the evidence answers"
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_question_answered_only_in_part_says_which_part_is_open(language: str) -> None:
+    from assistant.stages import MISSING_PART, CheckAnswerType
+    from assistant.types import Answer, Citation
+
+    sentence = "Am 20. September 2022 findet der zweite Metropolkongress statt."
+    evidence = Passage("kongress.txt", sentence, 0, len(sentence), 0.7, "de")
+    question = {
+        "de": "Wann und wo findet der zweite Metropolkongress statt?",
+        "en": "When and where does the second Metropolkongress take place?",
+    }[language]
+    told = {"de": "Er findet am 20. September 2022 statt [1].", "en": "It takes place on 20 September 2022 [1]."}
+    state = QuestionState(question=question, language=language, query=question, evidence=[evidence])
+    state.answer = Answer(told[language], language, [Citation(1, evidence)], passages=[evidence])
+    list(CheckAnswerType().run(state))
+    assert state.answer.open_parts == ["place"]
+    assert state.answer.answer.startswith(told[language]), "the answered part stays"
+    assert state.answer.answer.endswith(MISSING_PART[language]["place"])
+    assert state.answer.to_json()["open_parts"] == ["place"]
+    state.answer = Answer(told[language] + " It is in Heilbronn [1].", language, [Citation(1, evidence)])
+    list(CheckAnswerType().run(state))
+    assert state.answer.open_parts == [], "a place in the answer closes the part"
