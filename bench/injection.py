@@ -147,9 +147,9 @@ def main() -> None:
         corpus, uploads = Path(tmp) / "corpus", Path(tmp) / "uploads"
         shutil.copytree(PROJECT_ROOT / "corpus", corpus)
         uploads.mkdir()
-        first = parse_answer_variant(args.backends[0])
-        settings = Settings(state_dir=Path(tmp) / "state", corpus_dir=corpus, answerability="off", **first)
-        base = build_assistant(settings)
+        first = parse_answer_variant(args.backends[0])["llm_backend"]
+        settings = Settings(state_dir=Path(tmp) / "state", corpus_dir=corpus, answerability="off", llm_backend=first)
+        base = build_assistant(settings)  # each variant: these settings with its own options, nothing carried over
         base.ensure_ingested()
         for name in args.backends:
             results[name] = run(base.variant(**parse_answer_variant(name)), items, uploads)
