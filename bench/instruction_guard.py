@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +122,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = Settings()
     samples = [*hostile_samples(), *ordinary_samples(args.corpora, args.xquad, settings)]
+    started = time.perf_counter()
     x = np.vstack([text_signals(s.text) for s in samples])
+    per_text = (time.perf_counter() - started) / len(samples)
     y = np.asarray([s.hostile for s in samples])
     dev = np.asarray([s.split == "dev" for s in samples])
     fitted_on = f"development parts: {int(y[dev].sum())} hostile documents, {int((~y[dev]).sum())} ordinary chunks"
@@ -131,7 +134,8 @@ def main() -> None:
     regex = np.asarray([neutralise(s.text) != s.text for s in samples])
     guard = p >= model.threshold
     weights = ", ".join(f"{n} {c:+.2f}" for n, c in zip(model.features, model.coef, strict=True))
-    print(f"guard: {fitted_on}; withholding at ≥ {model.threshold}\n\nweights: {weights}\n")
+    print(f"guard: {fitted_on}; withholding at ≥ {model.threshold}; {per_text * 1000:.2f} ms per text (signals)")
+    print(f"\nweights: {weights}\n")
     print("| part | source | texts | regex today | fitted guard |")
     print("| --- | --- | --- | --- | --- |")
     sources = sorted({(s.hostile, s.source) for s in samples}, key=lambda k: (not k[0], k[1]))
