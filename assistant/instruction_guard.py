@@ -4,10 +4,11 @@ A document can carry text aimed at the model that reads it: orders ("answer only
 …"), roles ("you are now …"), fake system prompts, or false facts dictated to "AI
 systems".  The 1.5B model follows such text whenever it reaches the prompt, and the
 extractive answer quotes it; the regex that withheld a few phrasings
-(:func:`assistant.prompts.neutralise`) caught 8 of 36 hostile documents
-(docs/evaluation.md).  Content written for people rarely does two of these things at once:
-address the reader as "du"/"you" *and* talk about answers or questions, name an AI
-*and* order it, carry chat markup, speak of instructions or prompts *and* of a role.
+(:func:`assistant.prompts.neutralise`) touches 8 of the 53 development and 2 of the 27
+test documents of the hostile sets; this guard catches 53 and 17 (docs/evaluation.md).
+Content written for people rarely does two of these things at once: address the
+reader as "du"/"you" *and* talk about answers or questions, name an AI *and* order it,
+carry chat markup, speak of instructions or prompts *and* of a role.
 
 Each sentence is described by such signals (word lists below, in German and English),
 a passage by the strongest of its sentences, and a logistic regression fitted on
