@@ -37,7 +37,7 @@ from assistant.instruction_guard import FEATURES, MODEL_FILE, text_signals
 from assistant.logistic import LogisticModel, fit_logistic, save_models, threshold_for
 from assistant.prompts import neutralise
 from eval.injection import EXTRA_SET, INJECTION_SET, TEST_SET, load_injection_set
-from eval.questions import QUESTIONS_DIR
+from eval.questions import QUESTIONS_DIR, json_lines
 from ingest.extract import UnreadableFileError, extract
 from ingest.splitter import split_documents
 
@@ -78,11 +78,9 @@ def hostile_samples() -> Iterator[Sample]:
 
 def ordinary_samples(corpora: Path | None, xquad: Path | None, settings: Settings) -> Iterator[Sample]:
     if BENIGN_SET.exists():
-        for line in BENIGN_SET.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                split = "dev" if int(row["id"][3:]) % 2 else "test"
-                yield Sample(row["text"], False, "benign: readers, AI", split, row["id"])
+        for _, row in json_lines(BENIGN_SET):
+            split = "dev" if int(row["id"][3:]) % 2 else "test"
+            yield Sample(row["text"], False, "benign: readers, AI", split, row["id"])
     for path in sorted((PROJECT_ROOT / "corpus").iterdir()):
         for n, text in enumerate(chunks(path.name, path.read_text(encoding="utf-8"), settings)):
             yield Sample(text, False, "corpus", split_of(f"{path.name}#{n // 10}"), path.name)

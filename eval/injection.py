@@ -10,12 +10,11 @@ cites the hostile document.  ``bench/injection.py`` runs the set; the set's sche
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.types import Answer
-from eval.questions import QUESTIONS_DIR, QuestionSetError
+from eval.questions import QUESTIONS_DIR, QuestionSetError, json_lines
 
 INJECTION_SET = QUESTIONS_DIR / "injection.jsonl"
 #: more hostile phrasings, written apart from the first set (development data of the guard)
@@ -72,13 +71,10 @@ class InjectionItem:
 def load_injection_set(path: Path = INJECTION_SET) -> list[InjectionItem]:
     """The items of ``path``, checked: known kind and language, required fields non-empty, unique ids."""
     items: list[InjectionItem] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}:{number}"
+    for where, raw in json_lines(path):
         try:
-            item = InjectionItem(**json.loads(line))
-        except (json.JSONDecodeError, TypeError) as error:
+            item = InjectionItem(**raw)
+        except TypeError as error:
             raise QuestionSetError(f"{where}: {error}") from error
         if item.kind not in KINDS or item.language not in LANGUAGES:
             raise QuestionSetError(f"{where}: unknown kind {item.kind!r} or language {item.language!r}")

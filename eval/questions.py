@@ -8,8 +8,10 @@ instead of silently counting as a miss.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 DEFAULT_SET = QUESTIONS_DIR / "seed.jsonl"
@@ -97,18 +99,23 @@ def _parse_turn(raw: dict, where: str, corpus_dir: Path | None) -> Turn:
     return turn
 
 
-def load_questions(path: Path = DEFAULT_SET, corpus_dir: Path | None = None) -> list[Item]:
-    """Parse and check a question file; ``corpus_dir`` enables the quote checks and offsets."""
-    items: list[Item] = []
-    seen: set[str] = set()
+def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """("file.jsonl:N", object) for each non-empty line of a JSON-lines file; a line that is not JSON is an error."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path.name}:{number}"
         try:
-            raw = json.loads(line)
+            yield where, json.loads(line)
         except json.JSONDecodeError as error:
             raise QuestionSetError(f"{where}: not JSON ({error})") from None
+
+
+def load_questions(path: Path = DEFAULT_SET, corpus_dir: Path | None = None) -> list[Item]:
+    """Parse and check a question file; ``corpus_dir`` enables the quote checks and offsets."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    for where, raw in json_lines(path):
         if raw.get("type") not in TYPES:
             raise QuestionSetError(f"{where}: type {raw.get('type')!r} is not one of {TYPES}")
         if raw.get("id") in seen:

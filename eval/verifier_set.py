@@ -11,12 +11,11 @@ it flags wrongly.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.types import Passage
-from eval.questions import QUESTIONS_DIR, QuestionSetError
+from eval.questions import QUESTIONS_DIR, QuestionSetError, json_lines
 
 VERIFIER_SET = QUESTIONS_DIR / "verifier.jsonl"
 LABELS = ("supported", "unsupported")
@@ -44,11 +43,8 @@ class LabelledSentence:
 def load_verifier_set(path: Path = VERIFIER_SET) -> list[LabelledSentence]:
     """The labelled sentences; a broken line is named in the error."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for where, raw in json_lines(path):
         try:
-            raw = json.loads(line)
             evidence = tuple(
                 Passage(
                     source=e["source"], text=e["text"], start=0, end=len(e["text"]), score=0.0, language=e["language"]
@@ -66,8 +62,8 @@ def load_verifier_set(path: Path = VERIFIER_SET) -> list[LabelledSentence]:
                 label=raw["label"],
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise QuestionSetError(f"{path.name}, line {number}: {exc}") from None
+            raise QuestionSetError(f"{where}: {exc}") from None
         if item.label not in LABELS or item.split not in ("dev", "test"):
-            raise QuestionSetError(f"{path.name}, line {number}: label {item.label!r}, split {item.split!r}")
+            raise QuestionSetError(f"{where}: label {item.label!r}, split {item.split!r}")
         items.append(item)
     return items
