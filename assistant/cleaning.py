@@ -6,7 +6,15 @@ MAX_QUESTION_CHARS = 2000
 
 
 class InvalidQuestionError(ValueError):
-    """A question that cannot be asked (empty, or too long); the message says why."""
+    """A question that cannot be asked (empty, or too long); the message says why.
+
+    ``kind`` ("empty" or "too_long") and ``length`` let a UI say it in its own language.
+    """
+
+    def __init__(self, message: str, kind: str = "empty", length: int = 0) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.length = length
 
 
 def clean_question(question: str) -> str:
@@ -16,6 +24,8 @@ def clean_question(question: str) -> str:
         raise InvalidQuestionError("The question is empty.")
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(
-            f"The question has {len(cleaned)} characters; at most {MAX_QUESTION_CHARS} are accepted."
+            f"The question has {len(cleaned)} characters; at most {MAX_QUESTION_CHARS} are accepted.",
+            kind="too_long",
+            length=len(cleaned),
         )
     return cleaned

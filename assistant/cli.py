@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
+from assistant.conversation import LOCAL_USER
 from assistant.types import Answer, Quote, Token
 
 if TYPE_CHECKING:
@@ -35,11 +36,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         "retrieval_mode",
         "translate_query",
         "reranker",
+        "sources",
     )
     for field in fields:
         value = getattr(args, field, None)
         if value is not None:
-            overrides[field] = value
+            overrides[field] = tuple(value) if isinstance(value, list) else value
     return Settings(**overrides)
 
 
@@ -125,6 +127,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         sys.stdout.write(f"[{citation.n}] {p.source} ({p.start}-{p.end}): {p.text.strip()[:300]}\n")
     for p in answer.withheld:
         sys.stdout.write(f"Not used, it addresses an AI assistant: {p.source} ({p.start}-{p.end})\n")
+    if answer.scope:
+        sys.stdout.write(f"Searched only in: {', '.join(answer.scope)}\n")
     if answer.refused and answer.passages:
         sys.stdout.write("Closest passages:\n")
         for p in answer.passages[:3]:
@@ -162,6 +166,56 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from assistant.users import UsersFile
+
+    users = UsersFile(_settings(args).users_path)
+    if args.action == "list":
+        for name in users.names():
+            sys.stdout.write(name + "\n")
+        return 0
+    if not args.name:
+        raise ValueError(f"quellen users {args.action} needs a NAME")
+    if args.action == "remove":
+        try:
+            users.remove(args.name)
+        except KeyError as error:
+            raise ValueError(str(error.args[0])) from None
+        sys.stdout.write(f"removed {args.name}\n")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise ValueError("the two passwords differ")
+    users.add(args.name, password)
+    sys.stdout.write(f"saved {args.name}; the chat now asks for a login\n")
+    return 0
+
+
+def cmd_chats(args: argparse.Namespace) -> int:
+    from assistant.chat_store import open_chat_store
+
+    chats = open_chat_store(_settings(args))
+    if args.id is None:
+        for chat in chats.list(args.user):
+            stamp = chat.updated.strftime("%Y-%m-%d %H:%M")
+            sys.stdout.write(f"{chat.id}\t{stamp} UTC\t{chat.exchanges} questions\t{chat.title}\n")
+        return 0
+    try:
+        conversation = chats.load(args.user, args.id)
+    except KeyError:
+        raise ValueError(f"no conversation {args.id} of user {args.user}") from None
+    if args.json:
+        _print_json(conversation.to_json())
+    else:
+        sys.stdout.write(conversation.to_markdown(args.headings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quellen", description="Cited answers from German and English documents.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -174,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--state-dir", dest="state_dir", help="where the embedded Chroma lives")
     common.add_argument("--corpus", dest="corpus_dir", help="the documents folder")
     common.add_argument("--language", dest="language_filter", choices=["de", "en"], help="search only this language")
+    common.add_argument(
+        "--source",
+        dest="sources",
+        action="append",
+        metavar="PATTERN",
+        help="answer only from documents matching this glob or folder (repeatable)",
+    )
     common.add_argument("--retrieval", dest="retrieval_mode", choices=["dense", "bm25", "hybrid"])
     common.add_argument(
         "--translate",
@@ -209,6 +270,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", parents=[common], help="list the indexed documents")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("users", parents=[common], help="who may log in to the chat (bcrypt-hashed passwords)")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("chats", parents=[common], help="list saved conversations, or export one")
+    p.add_argument("id", nargs="?", help="a conversation id: print it (Markdown, or --json)")
+    p.add_argument("--user", default=LOCAL_USER, help="whose conversations (default: local, the user without login)")
+    p.add_argument("--json", action="store_true", help="the conversation with the public citation shape")
+    p.add_argument("--headings", choices=["de", "en"], default="en", help="language of the Markdown headings")
+    p.set_defaults(func=cmd_chats)
 
     p = sub.add_parser("eval", parents=[common], help="evaluate retrieval, answers and citations")
     from eval.cli import add_arguments

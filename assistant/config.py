@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     # --- documents and vector store ---
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder whose documents are ingested.")
     state_dir: Path = Field(
-        default_factory=_default_state_dir, description="Run-time state (the embedded Chroma database)."
+        default_factory=_default_state_dir,
+        description="Run-time state: the embedded Chroma database, saved conversations, users, feedback.",
     )
     chroma_url: str | None = Field(None, description="http://HOST:PORT of a Chroma server; unset = embedded.")
     collection: str = Field("quellen", description="Chroma collection name.")
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
     )
     language_filter: Literal["de", "en"] | None = Field(
         None, description="Search only chunks in this language (detected at ingest); unset = all."
+    )
+    sources: tuple[str, ...] = Field(
+        (),
+        description="Answer only from these documents: glob patterns over the indexed source names "
+        "(berichte/*.pdf, *metropol*); a name without wildcards also means a folder. Empty = every document. "
+        "Combines with language_filter.",
     )
     followup_rewrite: Literal["llm", "rules"] = Field(
         "llm",
@@ -142,14 +149,47 @@ class Settings(BaseSettings):
     openai_model: str | None = Field(None, description="Model name the endpoint serves.")
     openai_api_key: str = Field("not-needed", description="API key for the endpoint, if it wants one.")
 
+    # --- saved conversations and users ---
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database that keeps conversations (e.g. "
+        "postgresql+psycopg://user:pw@host/quellen); unset = SQLite file conversations.db in state_dir.",
+    )
+
+    # --- evaluation ---
+    reports_dir: Path = Field(
+        PROJECT_ROOT / "eval" / "reports", description="Where evaluation reports are written and listed."
+    )
+    xquad_dir: Path | None = Field(
+        None,
+        description="XQuAD folder (xquad*.de.json, xquad*.en.json): offers the xquad suite in the UI's evaluation tab.",
+    )
+    squad2_dir: Path | None = Field(
+        None, description="SQuAD 2.0 folder (one .json): offers the squad2 suite in the UI's evaluation tab."
+    )
+
     # --- UI ---
     host: str = Field("127.0.0.1", description="Address the chat UI binds to.")
     port: int = Field(7860, ge=1, le=65535)
     max_upload_mb: float = Field(50.0, gt=0, description="Largest file the UI accepts for upload, in MB.")
+    timezone: str = Field(
+        "Europe/Berlin", description="Time zone of the times the UI shows (document list, conversations)."
+    )
     auth: str | None = Field(
         None,
         description="user:password for the chat UI (Gradio login); set it before binding to anything but 127.0.0.1.",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Berlin, UTC)") from None
+        return value
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -187,6 +227,16 @@ class Settings(BaseSettings):
     def feedback_path(self) -> Path:
         """JSON lines of the users' thumbs up/down (``quellen eval --from-feedback`` reads them)."""
         return self.state_dir / "feedback.jsonl"
+
+    @property
+    def conversations_url(self) -> str:
+        """``database_url``, or the SQLite file in ``state_dir``."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'conversations.db'}"
+
+    @property
+    def users_path(self) -> Path:
+        """The users file (``quellen users add``): with a user in it, the chat asks for a login."""
+        return self.state_dir / "users.json"
 
     @property
     def removed_dir(self) -> Path:

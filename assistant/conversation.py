@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 
 from assistant.types import Answer
 
+#: the one user of an installation without login
+LOCAL_USER = "local"
+
 _HEADINGS = {
     "de": {"title": "Gespräch mit quellen", "question": "Frage", "answer": "Antwort", "sources": "Quellen"},
     "en": {"title": "Conversation with quellen", "question": "Question", "answer": "Answer", "sources": "Sources"},
@@ -27,6 +30,9 @@ class Exchange:
 @dataclass
 class Conversation:
     exchanges: list[Exchange] = field(default_factory=list)
+    #: the id under which it is saved (assistant.chat_store); None until its first exchange is stored
+    id: str | None = None
+    title: str = ""
 
     @property
     def history(self) -> list[str]:
@@ -35,6 +41,13 @@ class Conversation:
 
     def add(self, question: str, answer: Answer) -> None:
         self.exchanges.append(Exchange(question, answer))
+
+    def to_json(self) -> dict[str, object]:
+        """The conversation with each answer in the public ``ask --json`` shape (docs/api.md)."""
+        return {
+            "title": self.title or (self.exchanges[0].question if self.exchanges else ""),
+            "exchanges": [{"question": e.question, "answer": e.answer.to_json()} for e in self.exchanges],
+        }
 
     def to_markdown(self, language: str = "en") -> str:
         """The whole conversation with each answer's sources, as Markdown."""

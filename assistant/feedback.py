@@ -27,6 +27,7 @@ CONFIG_KEYS = (
     "retrieval_mode",
     "top_k",
     "language_filter",
+    "sources",
     "translate_query",
     "reranker",
     "followup_rewrite",
@@ -37,6 +38,11 @@ CONFIG_KEYS = (
 )
 
 _lock = threading.Lock()
+
+
+def settings_record(settings: Settings) -> dict[str, object]:
+    """The settings that changed an answer, kept beside it (feedback, saved conversations)."""
+    return {k: getattr(settings, k) for k in CONFIG_KEYS}
 
 
 def feedback_record(
@@ -53,7 +59,7 @@ def feedback_record(
         "answer": answer.to_json(),
         "refused": answer.refused,
         "backend": answer.backend,
-        "config": {k: getattr(settings, k) for k in CONFIG_KEYS},
+        "config": settings_record(settings),
     }
 
 

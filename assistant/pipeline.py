@@ -21,7 +21,7 @@ from llama_index.core.llms import LLM
 
 from assistant.cleaning import MAX_QUESTION_CHARS, InvalidQuestionError, clean_question
 from assistant.config import Settings
-from assistant.conversation import Conversation
+from assistant.conversation import LOCAL_USER, Conversation
 from assistant.embeddings import load_embedder
 from assistant.feedback import Rating, append_feedback, feedback_record
 from assistant.followup import adds_context, is_followup, standalone_query
@@ -38,7 +38,15 @@ from ingest.upload import UploadError, store_upload
 log = logging.getLogger(__name__)
 
 #: settings a user may change per session (UI settings panel); the index ones stay fixed
-SESSION_OPTIONS = ("llm_backend", "openai_model", "top_k", "language_filter", "reranker", "translate_query")
+SESSION_OPTIONS = (
+    "llm_backend",
+    "openai_model",
+    "top_k",
+    "language_filter",
+    "sources",
+    "reranker",
+    "translate_query",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class Assistant:
         unknown = set(options) - set(SESSION_OPTIONS)
         if unknown:
             raise ValueError(f"not a session option: {', '.join(sorted(unknown))}")
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
         changed = {k: v for k, v in options.items() if getattr(self.settings, k) != v}
         if not changed:
             return self
@@ -197,11 +206,14 @@ class Assistant:
         log.info("removed %s from the index%s", source, f" (file kept in {moved})" if moved else "")
         return moved
 
-    def record_feedback(self, conversation: Conversation, index: int, rating: Rating, comment: str = "") -> None:
+    def record_feedback(
+        self, conversation: Conversation, index: int, rating: Rating, comment: str = "", user: str = LOCAL_USER
+    ) -> None:
         """Store a thumbs up/down on the ``index``-th answer of ``conversation`` (see assistant.feedback)."""
         exchange = conversation.exchanges[index]
         history = conversation.history[:index]
         record = feedback_record(exchange.question, history, exchange.answer, rating, comment, self.settings)
+        record["user"] = user
         append_feedback(self.settings.feedback_path, record)
 
     def ensure_ingested(self) -> IngestReport | None:
@@ -301,6 +313,8 @@ class Assistant:
                 parts.append("LLM follow-ups")
         if self.settings.language_filter:
             parts.append(f"only {self.settings.language_filter}")
+        if self.settings.sources:
+            parts.append(f"only {', '.join(self.settings.sources)}")
         return parts
 
 

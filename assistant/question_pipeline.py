@@ -29,6 +29,7 @@ from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer,
 from assistant.cleaning import clean_question
 from assistant.evidence import EvidenceSelector
 from assistant.instruction_guard import load_guard
+from assistant.scope import scope_of
 from assistant.stages import (
     AnswerabilityGate,
     CheckAnswerType,
@@ -39,6 +40,7 @@ from assistant.stages import (
     PolishNumbers,
     QuestionState,
     RelevanceGate,
+    RenumberCitations,
     Rerank,
     ResolveFollowUp,
     Retrieve,
@@ -106,6 +108,7 @@ class QuestionPipeline:
                 assert answer is not None, "every pipeline ends with an answer"
                 answer.timings.update(item.timings)
                 answer.withheld = list(item.withheld)
+                answer.scope = list(item.scope)
                 yield answer
             else:
                 yield item
@@ -126,7 +129,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
     translate: list[Stage] = [Translate(assistant.rewriter)] if llm is not None and settings.translate_query else []
     rerank: list[Stage] = [Rerank(assistant.reranker, k)] if llm is not None and assistant.reranker else []
     depth = max(k, settings.rerank_candidates) if rerank else k
-    retrieve = Retrieve(assistant.retriever, depth, settings.language_filter)
+    retrieve = Retrieve(assistant.retriever, depth, scope_of(settings))
     withhold: list[Stage] = [WithholdInstructions(load_guard())] if settings.instruction_guard else []
     gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
     verify: list[Stage] = [Verify(CitationVerifier(assistant.embedder))] if llm is not None else []
@@ -147,7 +150,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
     answerable = answerability_gate(assistant)
     if llm is None:  # the quote is the answer: judge before it is shown
         stages += [retrieve, *withhold, gate, SelectEvidence(selector), *answerable, ShowQuote(), Generate(quoter)]
-        return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])
+        return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer(), RenumberCitations()])
     stages += [retrieve, *withhold, gate, SelectEvidence(selector), ShowQuote()]
     if llm is not None:
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
@@ -156,7 +159,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         if searches_again:
             # when the translation is skipped, the search and the evidence stand as they are (unless reranked)
             again = Retrieve(
-                assistant.retriever, depth, settings.language_filter, name="retrieve-translated", after="translate"
+                assistant.retriever, depth, scope_of(settings), name="retrieve-translated", after="translate"
             )
             final_gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
             reselect = SelectEvidence(
@@ -168,7 +171,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         else:
             stages += answerable
         stages += [Generate(answerer, fallback=quoter), *verify]
-    return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer()])
+    return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer(), RenumberCitations()])
 
 
 def answerability_gate(assistant: Assistant) -> list[Stage]:
@@ -190,7 +193,7 @@ def build_search_pipeline(assistant: Assistant, k: int) -> QuestionPipeline:
     if llm is not None and settings.translate_query:
         stages.append(Translate(assistant.rewriter))
     depth = max(k, settings.rerank_candidates) if rerank else k
-    stages.append(Retrieve(assistant.retriever, depth, settings.language_filter))
+    stages.append(Retrieve(assistant.retriever, depth, scope_of(settings)))
     if rerank:
         stages.append(Rerank(assistant.reranker, k))
     return QuestionPipeline(stages)

@@ -33,9 +33,10 @@ from typing import Literal
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters, VectorStoreQuery
+from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
 
 from assistant.lexical import TOKENS_VERSION, Bm25Index
+from assistant.scope import Scope
 from assistant.store import Store, get_all
 from assistant.types import Passage
 
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
 EXTERNAL_CHECK_SECONDS = 10.0
 RRF_K = 60
+#: with a scope, BM25 is searched this many times deeper, then cut to the finds inside the scope
+SCOPED_BM25_DEPTH = 5
+EVERYTHING = Scope()
 
 
 def _cosine(similarity: float) -> float:
@@ -57,19 +61,25 @@ class DenseRetriever:
         self.store = store
         self.embedder = embedder
 
-    def retrieve(
-        self, question: str, k: int, language: str | None = None, query_embedding: list[float] | None = None
-    ) -> list[Passage]:
-        """The ``k`` best passages, best first; ``language`` ("de"/"en") restricts the chunks searched."""
+    def retrieve(self, question: str, k: int, scope: Scope = EVERYTHING) -> list[Passage]:
+        """The ``k`` best passages, best first, among the chunks ``scope`` allows."""
         if self.store.count() == 0:
             return []
-        return self.search(query_embedding or self.embedder.get_query_embedding(question), k, language)
+        names = scope.names(self.store.source_names())
+        return self.search(self.embedder.get_query_embedding(question), k, scope.language, names)
 
-    def search(self, query_embedding: list[float], k: int, language: str | None = None) -> list[Passage]:
-        """Like :meth:`retrieve` for an embedded question, without the empty-store check."""
-        filters = None
+    def search(
+        self, query_embedding: list[float], k: int, language: str | None = None, sources: list[str] | None = None
+    ) -> list[Passage]:
+        """Like :meth:`retrieve` for an embedded question; ``sources`` (exact names) restricts it further."""
+        conditions = []
         if language:
-            filters = MetadataFilters(filters=[MetadataFilter(key="language", value=language)])
+            conditions.append(MetadataFilter(key="language", value=language))
+        if sources is not None:
+            if not sources:
+                return []
+            conditions.append(MetadataFilter(key="source", value=sources, operator=FilterOperator.IN))
+        filters = MetadataFilters(filters=conditions) if conditions else None
         query = VectorStoreQuery(query_embedding=query_embedding, similarity_top_k=k, filters=filters)
         result = self.store.vector_store.query(query)
         passages = [
@@ -163,8 +173,8 @@ class HybridRetriever:
         except OSError as error:  # a read-only state folder costs speed, not answers
             log.warning("could not keep the BM25 index in %s: %s", cache, error)
 
-    def retrieve(self, question: str, k: int, language: str | None = None, also: Sequence[str] = ()) -> list[Passage]:
-        """The ``k`` best passages for ``question``, best first.
+    def retrieve(self, question: str, k: int, scope: Scope = EVERYTHING, also: Sequence[str] = ()) -> list[Passage]:
+        """The ``k`` best passages for ``question`` among the chunks ``scope`` allows, best first.
 
         ``also`` holds other phrasings of the same question (e.g. its translation): each is
         searched too, and a passage's score is its best cosine to any phrasing, so a
@@ -172,37 +182,43 @@ class HybridRetriever:
         """
         if self.store.count() == 0:
             return []
+        names = scope.names(self.store.source_names())
+        if names is not None and not names:
+            return []
         phrasings = list(dict.fromkeys([question, *also]))
         embeddings = [self.embedder.get_query_embedding(text) for text in phrasings]
         depth = k if self.mode == "dense" else max(k, self.candidates)
         dense: list[Passage] = []
         if self.mode != "bm25":
-            dense = _best_of([self.dense.search(e, depth, language) for e in embeddings])[:depth]
+            dense = _best_of([self.dense.search(e, depth, scope.language, names) for e in embeddings])[:depth]
         if self.mode == "dense":
             return dense[:k]
         self._refresh_bm25()
-        lexical = self.bm25.search(" ".join(phrasings), depth)
-        if self.mode == "bm25":
-            order = [chunk_id for chunk_id, _ in lexical]
-        elif len(phrasings) > 1:
-            # with the question in both languages, BM25 matches across languages too: fuse fully
-            order = reciprocal_rank_fusion([[p.chunk_id for p in dense], [cid for cid, _ in lexical]])
-        else:
-            dense_ids = [p.chunk_id for p in dense]
-            head = dense_ids[: max(0, min(k, self.top_k) - self.bm25_slots)]
-            extra = [cid for cid, _ in lexical if cid not in head][: self.bm25_slots]
-            order = list(dict.fromkeys(head + extra + dense_ids))
+        # a narrow scope leaves few BM25 finds in it: look deeper, then keep those inside
+        lexical_depth = depth * SCOPED_BM25_DEPTH if scope.restricts else depth
+        lexical = [cid for cid, _ in self.bm25.search(" ".join(phrasings), lexical_depth)]
         known = {p.chunk_id: p for p in dense}
-        missing = [cid for cid in order if cid not in known]
-        if missing:
-            records = self.store.chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+        outside = [cid for cid in lexical if cid not in known]
+        if outside:
+            records = self.store.chunks.get(ids=outside, include=["documents", "metadatas", "embeddings"])
             queries = np.asarray(embeddings, dtype=np.float32)
+            allowed = set(names) if names is not None else None
             for cid, text, meta, vector in zip(
                 records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True
             ):
-                if language and meta.get("language") != language:
-                    continue
-                known[cid] = _passage_from_record(cid, text, meta, float(np.max(queries @ np.asarray(vector))))
+                if scope.allows(meta or {}, allowed):
+                    known[cid] = _passage_from_record(cid, text, meta, float(np.max(queries @ np.asarray(vector))))
+        lexical = [cid for cid in lexical if cid in known][:depth]
+        if self.mode == "bm25":
+            order = lexical
+        elif len(phrasings) > 1:
+            # with the question in both languages, BM25 matches across languages too: fuse fully
+            order = reciprocal_rank_fusion([[p.chunk_id for p in dense], lexical])
+        else:
+            dense_ids = [p.chunk_id for p in dense]
+            head = dense_ids[: max(0, min(k, self.top_k) - self.bm25_slots)]
+            extra = [cid for cid in lexical if cid not in head][: self.bm25_slots]
+            order = list(dict.fromkeys(head + extra + dense_ids))
         return [known[cid] for cid in order if cid in known][:k]
 
 

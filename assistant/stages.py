@@ -26,6 +26,7 @@ from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.query_transform import OTHER_LANGUAGE, QueryRewriter
 from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
+from assistant.scope import Scope
 from assistant.types import Answer, Citation, Language, Passage, Quote, StreamEvent
 from assistant.verification import CitationVerifier
 
@@ -58,6 +59,8 @@ class QuestionState:
     unanswerable: float | None = None
     #: the answerer refused and the quoted evidence stands in for its answer
     fell_back: bool = False
+    #: the source patterns the search was limited to (empty: every document)
+    scope: tuple[str, ...] = ()
     done: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -135,20 +138,21 @@ class Retrieve:
         self,
         retriever: HybridRetriever,
         k: int,
-        language: str | None,
+        scope: Scope,
         name: str = "retrieve",
         after: str | None = None,
     ) -> None:
         self.retriever = retriever
         self.k = k
-        self.language = language
+        self.scope = scope
         self.name = name
         self.after = after
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         if skipped_after(self, state):
             return
-        state.passages = self.retriever.retrieve(state.query, self.k, self.language, also=state.phrasings)
+        state.passages = self.retriever.retrieve(state.query, self.k, self.scope, also=state.phrasings)
+        state.scope = self.scope.sources
         yield from ()
 
 
@@ -445,4 +449,41 @@ class ComposeAnswer:
             shown = marked_quote(quote.passage, quote.n, state.quote_marks, state.query, state.language)
             text = f"{EXTRACTIVE_INTRO[state.language]}\n{shown}\n\n{text}".strip()
         state.answer = replace(answer, answer=text, citations=citations, quote=quote, passages=list(state.passages))
+        yield from ()
+
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+class RenumberCitations:
+    """Citations numbered 1, 2, 3 in the order the answer first cites them: no gaps like [1], [4].
+
+    The evidence items are numbered as the answerer read them; a reader of the answer
+    only sees the cited ones and would look for the missing numbers.
+    """
+
+    name = "renumber"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or not answer.citations:
+            return
+        order: list[int] = []
+        for marker in _MARKER.finditer(answer.answer):
+            order += [int(n) for n in re.split(r"\s*,\s*", marker.group(1)) if int(n) not in order]
+        cited = {c.n for c in answer.citations}
+        order = [n for n in order if n in cited] + sorted(cited - set(order))
+        new = {old: position for position, old in enumerate(order, start=1)}
+        if all(old == n for old, n in new.items()):
+            return
+
+        def renumbered(marker: re.Match[str]) -> str:
+            numbers = [int(n) for n in re.split(r"\s*,\s*", marker.group(1))]
+            if not all(n in new for n in numbers):
+                return marker.group(0)
+            return "[" + ", ".join(str(new[n]) for n in numbers) + "]"
+
+        citations = sorted((replace(c, n=new[c.n]) for c in answer.citations), key=lambda c: c.n)
+        quote = replace(answer.quote, n=new[answer.quote.n]) if answer.quote and answer.quote.n in new else answer.quote
+        state.answer = replace(answer, answer=_MARKER.sub(renumbered, answer.answer), citations=citations, quote=quote)
         yield from ()

@@ -136,6 +136,10 @@ class Store:
             if m is not None
         }
 
+    def source_names(self) -> list[str]:
+        """Names of the indexed documents (ids only: cheap enough to read per scoped question)."""
+        return sorted(str(i) for i in get_all(self.sources, [])["ids"])
+
     def list_sources(self) -> list[SourceRecord]:
         result = get_all(self.sources, ["metadatas"])
         records = [

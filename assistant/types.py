@@ -112,6 +112,8 @@ class Answer:
     open_parts: list[str] = field(default_factory=list)
     #: passages found but not used: they address an AI assistant (assistant.instruction_guard)
     withheld: list[Passage] = field(default_factory=list)
+    #: the source patterns the question was limited to (empty: every document)
+    scope: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         """The public ``ask --json`` shape."""
@@ -125,6 +127,8 @@ class Answer:
             data["open_parts"] = list(self.open_parts)
         if self.withheld:
             data["withheld"] = [{"source": p.source, "start": p.start, "end": p.end} for p in self.withheld]
+        if self.scope:
+            data["scope"] = list(self.scope)
         if self.quote is not None:
             data["evidence"] = {
                 "n": self.quote.n,
@@ -134,6 +138,35 @@ class Answer:
                 "text": self.quote.passage.text,
             }
         return data
+
+    def to_record(self) -> dict[str, object]:
+        """Everything, losslessly, for storage (saved conversations); :meth:`from_record` reads it back."""
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, data: dict) -> Answer:
+        """The answer :meth:`to_record` wrote: citations still point into their sources."""
+
+        def citation(c: dict | None) -> Citation | None:
+            if c is None:
+                return None
+            return Citation(c["n"], Passage(**c["passage"]), c.get("quote_start"), c.get("quote_end"))
+
+        return cls(
+            answer=data["answer"],
+            language=data["language"],
+            citations=[c for c in map(citation, data.get("citations", [])) if c is not None],
+            refused=bool(data.get("refused", False)),
+            passages=[Passage(**p) for p in data.get("passages", [])],
+            backend=data.get("backend", ""),
+            timings=dict(data.get("timings", {})),
+            unsupported=list(data.get("unsupported", [])),
+            usage=dict(data.get("usage", {})),
+            quote=citation(data.get("quote")),
+            open_parts=list(data.get("open_parts", [])),
+            withheld=[Passage(**p) for p in data.get("withheld", [])],
+            scope=list(data.get("scope", [])),
+        )
 
     def to_debug_json(self) -> dict[str, object]:
         """Everything, for eval details and logs."""

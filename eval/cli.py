@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -13,15 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.config import Settings
-from eval.feedback import feedback_to_questions
+from eval.jobs import SYSTEMS, EvalRequest, run_suite
 from eval.questions import DEFAULT_SET
-from eval.report import REPORTS_DIR, compare, retrieval_table, write_report
-from eval.runner import EvalResult, evaluate, parse_answer_variant, spread
-from eval.suites import corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
+from eval.report import compare, retrieval_table
+from eval.runner import EvalResult, parse_answer_variant
 from eval.systems import parse_variant
 
 log = logging.getLogger(__name__)
-SYSTEMS = ("bm25", "llamaindex-quickstart", "quellen")
 
 
 def system_name(value: str) -> str:
@@ -42,11 +39,6 @@ def backend_name(value: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
-
-
-#: answers by default for the data-set suites (XQuAD: 1,224 questions, SQuAD 2.0 half: 5,554);
-#: answering all with the local LLM would take hours here.
-DATA_SUITE_ANSWERS = 100
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "or quellen:MODE[+FEATURE...] with MODE dense|bm25|hybrid and FEATURE rerank|translate|llmfollowup "
         "(e.g. quellen:hybrid+translate+rerank)",
     )
-    parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="folder for reports")
+    parser.add_argument("--out", type=Path, help="folder for reports (default: the reports_dir setting)")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="diff two saved runs")
 
 
@@ -134,69 +126,36 @@ def print_summary(result: EvalResult, console: Console) -> None:
         console.print(table)
 
 
-def questions_from_feedback(args: argparse.Namespace, settings: Settings, console: Console) -> Path:
-    """Convert the feedback file into a question set next to the reports; its path."""
-    source = settings.feedback_path if args.from_feedback == Path("-") else args.from_feedback
-    args.out.mkdir(parents=True, exist_ok=True)
-    questions, review = args.out / "feedback-questions.jsonl", args.out / "feedback-review.jsonl"
-    made, to_review = feedback_to_questions(source, questions, review)
-    console.print(f"feedback: {made} questions ({questions}), {to_review} thumbs-down to review ({review})")
-    if not made:
-        raise ValueError(f"{source}: no thumbs-up answers with citations to make questions from")
-    return questions
-
-
-#: suites built from a data set folder: documents written from it, its cases, an example folder
-DATA_SUITES = {
-    "xquad": (xquad_documents, xquad_cases, "../shared/data/xquad"),
-    "squad2": (squad2_documents, squad2_cases, "../shared/data/squad2-dev-half"),
-}
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=False)
     if args.compare:
         sys.stdout.write(compare(*args.compare))
         return 0
-    with tempfile.TemporaryDirectory(prefix="quellen-eval-") as tmp:
-        if args.suite in DATA_SUITES:
-            write_documents, make_cases, example = DATA_SUITES[args.suite]
-            if not args.data:
-                raise ValueError(f"--suite {args.suite} needs --data DIR (e.g. {example})")
-            corpus_dir = Path(tmp) / args.suite
-            write_documents(args.data, corpus_dir)
-            cases = make_cases(args.data)
-        else:
-            corpus_dir = settings.corpus_dir
-            questions = args.questions
-            if args.from_feedback:
-                questions = questions_from_feedback(args, settings, console)
-            cases = corpus_cases(questions, corpus_dir, args.split)
-        if args.limit:
-            cases = spread(cases, args.limit)
-        answer_limit = args.answers
-        if answer_limit is None and args.suite in DATA_SUITES:
-            answer_limit = DATA_SUITE_ANSWERS
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
-        ) as bar:
-            task = bar.add_task("indexing", total=None)
+    feedback = None
+    if args.from_feedback:
+        feedback = settings.feedback_path if args.from_feedback == Path("-") else args.from_feedback
+    request = EvalRequest(
+        suite=args.suite,
+        data=args.data,
+        questions=args.questions,
+        from_feedback=feedback,
+        split=args.split,
+        limit=args.limit,
+        answers=args.answers,
+        no_answers=args.no_answers,
+        backends=list(args.backends),
+        systems=list(args.systems),
+        out=args.out or settings.reports_dir,
+    )
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+    ) as bar:
+        task = bar.add_task("indexing", total=None)
 
-            def progress(stage: str, done: int, total: int) -> None:
-                bar.update(task, description=stage, completed=done, total=total)
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
 
-            result = evaluate(
-                args.suite,
-                cases,
-                settings,
-                corpus_dir,
-                systems=args.systems,
-                answers=not args.no_answers,
-                backends=args.backends,
-                answer_limit=answer_limit,
-                progress=progress,
-            )
+        result, folder = run_suite(request, settings, progress, note=console.print)
     print_summary(result, console)
-    folder = write_report(result, args.out)
     console.print(f"report: {folder / 'report.md'}")
     return 0

@@ -8,8 +8,8 @@ from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact
 from assistant.evidence import EvidenceSelector, is_statement
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
-from assistant.stages import QuestionState, RelevanceGate
-from assistant.types import Answer, Passage, Quote, Token
+from assistant.stages import QuestionState, RelevanceGate, RenumberCitations
+from assistant.types import Answer, Citation, Passage, Quote, Token
 
 
 def _selector(assistant: Assistant) -> EvidenceSelector:
@@ -132,7 +132,21 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "check",
         "numbers",
         "compose",
+        "renumber",
     ]
+
+
+def test_citations_are_renumbered_in_the_order_they_are_cited() -> None:
+    """An answer citing evidence items 4 and 1 shows [1] and [2], no gaps (issue 15)."""
+    first = Citation(4, Passage("a.txt", "Heilbronn.", 0, 10, 0.5, "de"), 0, 10)
+    second = Citation(1, Passage("b.txt", "2022.", 0, 5, 0.5, "de"), 0, 5)
+    answer = Answer("In Heilbronn [4], am 20. September 2022 [1, 4].", "de", [second, first], quote=first)
+    state = QuestionState(question="Wo und wann?", answer=answer)
+    list(RenumberCitations().run(state))
+    assert state.answer is not None
+    assert state.answer.answer == "In Heilbronn [1], am 20. September 2022 [2, 1]."
+    assert [(c.n, c.passage.source) for c in state.answer.citations] == [(1, "a.txt"), (2, "b.txt")]
+    assert state.answer.quote is not None and state.answer.quote.n == 1
 
 
 def test_a_sentence_announcing_a_list_brings_the_list(assistant: Assistant) -> None:

@@ -18,6 +18,7 @@ _WITHHELD_HEADING = {
     "de": "Nicht verwendet, weil sie sich an einen KI-Assistenten richten",
     "en": "Not used because they address an AI assistant",
 }
+_SCOPE_LINE = {"de": "Gesucht nur in:", "en": "Searched only in:"}
 #: the viewer shows at most this many characters of a document, around the passage
 VIEWER_WINDOW = 60_000
 
@@ -53,6 +54,11 @@ def message_text(content: Any) -> str:
     return ""
 
 
+def closest(answer: Answer, limit: int = 3) -> list[Passage]:
+    """The passages a refusal lists, best first (the list, its numbers and the viewer use this order)."""
+    return sorted(answer.passages, key=lambda p: p.score, reverse=True)[:limit]
+
+
 def render_answer(answer: Answer) -> str:
     """Answer text followed by its numbered sources, as Markdown."""
     parts = [html.escape(answer.answer)]
@@ -63,8 +69,12 @@ def render_answer(answer: Answer) -> str:
             parts.append(f"\n\n**[{citation.n}]** `{location}`\n> {highlighted(citation)}")
     elif answer.refused and answer.passages:
         parts.append(f"\n\n*{_CLOSEST_HEADING[answer.language]}:*")
-        for p in answer.passages[:3]:
-            parts.append(f"\n\n`{html.escape(p.source)}` ({p.score:.2f})\n> {quote(p, 300)}")
+        for n, p in enumerate(closest(answer), start=1):
+            location = html.escape(p.location(answer.language))
+            parts.append(f"\n\n**({n})** `{location}`\n> {quote(p, 300)}")
+    if answer.scope:
+        listed = ", ".join(f"`{html.escape(pattern)}`" for pattern in answer.scope)
+        parts.append(f"\n\n*{_SCOPE_LINE[answer.language]}* {listed}")
     if answer.withheld:
         listed = ", ".join(f"`{html.escape(p.location(answer.language))}`" for p in answer.withheld)
         parts.append(f"\n\n*{_WITHHELD_HEADING[answer.language]}:* {listed}")
@@ -75,25 +85,28 @@ def citation_choices(answer: Answer) -> list[tuple[str, str]]:
     """(label, value) pairs for the citation list: cited passages, or the closest ones on a refusal."""
     if answer.citations:
         return [(f"[{c.n}] {c.passage.location(answer.language)}", str(c.n)) for c in answer.citations]
-    return [(f"({i}) {p.location(answer.language)}", f"p{i}") for i, p in enumerate(answer.passages[:3], start=1)]
+    return [(f"({i}) {p.location(answer.language)}", f"p{i}") for i, p in enumerate(closest(answer), start=1)]
 
 
 def pick(answer: Answer, value: str) -> Citation | None:
     """The citation (or closest passage, as a citation without quote) a choice value names."""
     if value.startswith("p"):
-        index = int(value[1:]) - 1
-        return Citation(index + 1, answer.passages[index]) if 0 <= index < len(answer.passages) else None
+        index, passages = int(value[1:]) - 1, closest(answer)
+        return Citation(index + 1, passages[index]) if 0 <= index < len(passages) else None
     return next((c for c in answer.citations if str(c.n) == value), None)
 
 
 def source_html(text: str, citation: Citation, language: str, shortened_note: str = "") -> str:
     """The whole source document, escaped, the passage shaded and its supporting sentence marked.
 
+    A passage without a supporting sentence (one of a refusal's closest passages) is
+    shaded only, and labelled "(n)" as in the list: nothing in it was quoted.
     Very long documents are cut to a window around the passage (``VIEWER_WINDOW``).
     """
     p = citation.passage
+    quoted = citation.quote_start is not None and citation.quote_end is not None
     q_start = citation.quote_start if citation.quote_start is not None else p.start
-    q_end = citation.quote_end if citation.quote_end is not None else p.end
+    q_end = citation.quote_end if citation.quote_end is not None else p.start
     lo, hi = 0, len(text)
     note = ""
     if len(text) > VIEWER_WINDOW:
@@ -106,11 +119,13 @@ def source_html(text: str, citation: Citation, language: str, shortened_note: st
     def esc(a: int, b: int) -> str:
         return html.escape(text[max(a, lo) : min(b, hi)])
 
+    marked = f'<mark class="quellen-quote">{esc(q_start, q_end)}</mark>' if quoted else ""
     body = (
         f'{esc(lo, p.start)}<span class="quellen-passage">{esc(p.start, q_start)}'
-        f'<mark class="quellen-quote">{esc(q_start, q_end)}</mark>{esc(q_end, p.end)}</span>{esc(p.end, hi)}'
+        f"{marked}{esc(q_end, p.end)}</span>{esc(p.end, hi)}"
     )
-    head = f'<div class="quellen-source-head"><strong>[{citation.n}]</strong> {html.escape(p.location(language))}</div>'
+    label = f"[{citation.n}]" if quoted else f"({citation.n})"
+    head = f'<div class="quellen-source-head"><strong>{label}</strong> {html.escape(p.location(language))}</div>'
     return f'{head}{note}<div class="quellen-source-text" lang="{html.escape(p.language or language)}">{body}</div>'
 
 
@@ -123,10 +138,23 @@ CSS = """
 #source-viewer .quellen-note { font-size: 0.85em; opacity: 0.8; margin-bottom: 0.3em; }
 """
 
+#: run in the browser when a question is sent: follow the new answer even after the reader scrolled up
+SCROLL_CHAT_JS = """
+() => { const chat = document.querySelector('#chat');
+  if (!chat) return;
+  for (const box of chat.querySelectorAll('*')) {
+    if (box.scrollHeight > box.clientHeight + 4 && getComputedStyle(box).overflowY.match(/auto|scroll/)) {
+      box.scrollTo(0, box.scrollHeight);
+    }
+  }
+}
+"""
+
 #: run in the browser after the viewer changed: bring the marked sentence into view
 SCROLL_TO_QUOTE_JS = """
 () => { setTimeout(() => {
-  const mark = document.querySelector('#source-viewer mark.quellen-quote');
+  const mark = document.querySelector('#source-viewer mark.quellen-quote')
+    || document.querySelector('#source-viewer .quellen-passage');
   if (mark) mark.scrollIntoView({block: 'center', behavior: 'instant'});
 }, 80); }
 """

@@ -1,0 +1,145 @@
+"""What the UI shows, in the reader's language: status line, choices, tables, summaries.
+
+Pure functions from the assistant's values to display text, so the page holds no
+server paths, raw UTC stamps or programmers' words ("extractive"), and tests can check
+each text without a browser.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from assistant.chat_store import ChatSummary
+from assistant.pipeline import Assistant
+from assistant.store import SourceRecord
+from ingest.pipeline import IngestReport
+
+#: how each answer backend is named for people who do not know the word "backend"
+BACKEND_LABELS = {
+    "de": {
+        "local": "Sprachmodell auf diesem Rechner formuliert die Antwort (langsamer)",
+        "extractive": "Nur wörtliche Zitate aus den Dokumenten (schnell, ohne Sprachmodell)",
+        "openai": "Externer Sprachmodell-Dienst formuliert die Antwort",
+    },
+    "en": {
+        "local": "A language model on this computer writes the answer (slower)",
+        "extractive": "Quotes from the documents only (fast, no language model)",
+        "openai": "An external language-model service writes the answer",
+    },
+}
+_SHORT_BACKEND = {
+    "de": {"local": "Sprachmodell (lokal)", "extractive": "wörtliche Zitate", "openai": "externer Dienst"},
+    "en": {"local": "language model (local)", "extractive": "quotes only", "openai": "external service"},
+}
+_SEARCH = {
+    "de": {
+        "dense": "nach Bedeutung",
+        "bm25": "nach Wörtern",
+        "hybrid": "nach Bedeutung und Wörtern",
+        "translation": "auch übersetzt (DE↔EN)",
+        "rerank": "vom Sprachmodell nachsortiert",
+        "only_de": "nur deutsche Texte",
+        "only_en": "nur englische Texte",
+        "scoped": "nur ausgewählte Dokumente",
+    },
+    "en": {
+        "dense": "by meaning",
+        "bm25": "by words",
+        "hybrid": "by meaning and words",
+        "translation": "also translated (DE↔EN)",
+        "rerank": "re-sorted by the language model",
+        "only_de": "German texts only",
+        "only_en": "English texts only",
+        "scoped": "chosen documents only",
+    },
+}
+_STATUS = {
+    "de": "{documents} Dokumente, {chunks} Textabschnitte · Suche {search} · Antworten: {backend}",
+    "en": "{documents} documents, {chunks} passages · Search {search} · Answers: {backend}",
+}
+DOCUMENT_HEADERS = {
+    "de": ["Dokument", "Sprache", "Textabschnitte", "Aufgenommen"],
+    "en": ["Document", "Language", "Passages", "Added"],
+}
+_LANGUAGES = {"de": {"de": "Deutsch", "en": "Englisch"}, "en": {"de": "German", "en": "English"}}
+_UPLOAD = {
+    "de": "{added} neu, {updated} aktualisiert, {unchanged} unverändert, {skipped} übersprungen · "
+    "{chunks} Textabschnitte in {seconds} s",
+    "en": "{added} added, {updated} updated, {unchanged} unchanged, {skipped} skipped · "
+    "{chunks} passages in {seconds} s",
+}
+_SKIPPED = {"de": "Übersprungen: {name} ({reason})", "en": "Skipped: {name} ({reason})"}
+
+
+def backend_choices(assistant: Assistant, language: str) -> list[tuple[str, str]]:
+    return [(BACKEND_LABELS[language][b], b) for b in assistant.answer_backends()]
+
+
+def status_line(session: Assistant, language: str) -> str:
+    """Documents, search and answer mode of this session, in words; no server path."""
+    settings = session.settings
+    words = _SEARCH[language]
+    search = [words[settings.retrieval_mode]]
+    if session.llm_features and settings.translate_query:
+        search.append(words["translation"])
+    if session.llm_features and settings.reranker == "llm":
+        search.append(words["rerank"])
+    if settings.language_filter:
+        search.append(words[f"only_{settings.language_filter}"])
+    if settings.sources:
+        search.append(words["scoped"])
+    return _STATUS[language].format(
+        documents=len(session.store.source_names()),
+        chunks=f"{session.store.count():,}".replace(",", "." if language == "de" else ","),
+        search=", ".join(search),
+        backend=_SHORT_BACKEND[language][settings.llm_backend],
+    )
+
+
+def local_time(stamp: str | datetime, language: str, zone: str) -> str:
+    """An ISO/UTC stamp as a reader's local time: "24.11.2026, 22:15" or "24 Nov 2026, 22:15"."""
+    try:
+        moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp)
+    except ValueError:
+        return str(stamp)
+    moment = moment.astimezone(ZoneInfo(zone))
+    return moment.strftime("%d.%m.%Y, %H:%M" if language == "de" else "%d %b %Y, %H:%M")
+
+
+def documents_table(documents: list[SourceRecord], language: str, zone: str) -> dict[str, list]:
+    rows = [
+        [
+            d.source,
+            _LANGUAGES[language].get(d.language, d.language),
+            d.chunks,
+            local_time(d.ingested_at, language, zone),
+        ]
+        for d in documents
+    ]
+    return {"headers": DOCUMENT_HEADERS[language], "data": rows}
+
+
+def upload_summary(report: IngestReport, language: str) -> list[str]:
+    """The ingest report of an upload, with file names only (never where they lie on the server)."""
+    lines = [
+        _UPLOAD[language].format(
+            added=len(report.added),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            skipped=len(report.skipped),
+            chunks=report.chunks_embedded,
+            seconds=f"{report.seconds:.1f}".replace(".", "," if language == "de" else "."),
+        )
+    ]
+    for item in report.skipped:
+        name = Path(item.path).name
+        reason = item.reason.replace(str(item.path), name)
+        lines.append(_SKIPPED[language].format(name=name, reason=reason))
+    return lines
+
+
+def chat_choices(chats: list[ChatSummary], language: str, zone: str) -> list[tuple[str, str]]:
+    """(label, id) for the conversation list: title and when it was last continued, newest first."""
+    return [(f"{c.title} · {local_time(c.updated, language, zone)}", c.id) for c in chats]
