@@ -124,7 +124,12 @@ def make_engine(url: str) -> Engine:
 
 
 def open_chat_store(settings: Settings) -> ChatStore:
-    """The conversations database the settings name (SQLite in ``state_dir`` unless ``database_url``)."""
+    """The conversations database the settings name (SQLite in ``state_dir`` unless ``database_url``).
+
+    With ``keep_conversations`` off, a store that keeps nothing (the chat forgets on reload).
+    """
+    if not settings.keep_conversations:
+        return ForgetfulChatStore()
     if settings.database_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     return ChatStore(settings.conversations_url)
@@ -263,6 +268,46 @@ class ChatStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class ForgetfulChatStore(ChatStore):
+    """Keeps nothing: conversations live only in the page (``keep_conversations = false``)."""
+
+    def __init__(self) -> None:
+        log.info("conversations are not kept (keep_conversations is off)")
+
+    def append(self, user: str, conversation: Conversation, question: str, answer: Answer, settings: Settings) -> None:
+        conversation.add(question, answer)
+
+    def create(self, user: str, first_question: str) -> str:
+        raise KeyError("conversations are not kept")
+
+    def add_exchange(self, *args: Any, **kwargs: Any) -> None:
+        raise KeyError("conversations are not kept")
+
+    def rate(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def rename(self, user: str, chat_id: str, title: str) -> None:
+        raise KeyError("conversations are not kept")
+
+    def delete(self, user: str, chat_id: str) -> None:
+        raise KeyError("conversations are not kept")
+
+    def list(self, user: str) -> list[ChatSummary]:
+        return []
+
+    def load(self, user: str, chat_id: str) -> Conversation:
+        raise KeyError("conversations are not kept")
+
+    def stored_exchanges(self, user: str, chat_id: str) -> list[StoredExchange]:
+        raise KeyError("conversations are not kept")
+
+    def count_exchanges(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        return None
 
 
 def _aware(stamp: datetime) -> datetime:

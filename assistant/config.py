@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     openai_api_key: str = Field("not-needed", description="API key for the endpoint, if it wants one.")
 
     # --- saved conversations and users ---
+    keep_conversations: bool = Field(
+        True,
+        description="Store every exchange (answer, citations, settings, rating) so a reload or restart loses "
+        "nothing; off = the chat forgets a conversation when the page is closed.",
+    )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL of the database that keeps conversations (e.g. "

@@ -8,6 +8,9 @@ ingested while the sessions chat.
 
     .venv/bin/python bench/concurrency.py --sessions 20            # extractive answers
     .venv/bin/python bench/concurrency.py --sessions 4 --backend local
+
+Each is run twice on the same index: with conversations not kept, then kept (the
+default): every answered turn must be one stored exchange, none lost, none twice.
 """
 
 from __future__ import annotations
@@ -134,10 +137,23 @@ def ingest_later(assistant: object, folder: Path, delay: float = 1.0) -> threadi
     return threading.Thread(target=work)
 
 
+def run_server(assistant: object, sessions: int, ingest_into: Path | None) -> tuple[Outcome, Outcome, int]:
+    """Baseline alone, then ``sessions`` at once, against one server; and the exchanges it stored meanwhile."""
+    from assistant.chat_store import open_chat_store
+    from ui.serving import serving
+
+    chats = open_chat_store(assistant.settings)  # type: ignore[attr-defined]
+    before = chats.count_exchanges()
+    with serving(assistant) as url:  # type: ignore[arg-type]
+        baseline = run_alone(url)
+        during = None if ingest_into is None else ingest_later(assistant, ingest_into)
+        loaded = run_sessions(url, sessions, during)
+    return baseline, loaded, chats.count_exchanges() - before
+
+
 def main() -> None:
     from assistant.config import PROJECT_ROOT, Settings
     from assistant.pipeline import build_assistant
-    from ui.serving import serving
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
@@ -145,6 +161,7 @@ def main() -> None:
     parser.add_argument("--no-ingest", action="store_true", help="do not ingest a document while chatting")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    results = {}
     with tempfile.TemporaryDirectory(prefix="quellen-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         shutil.copytree(PROJECT_ROOT / "corpus", corpus)
@@ -152,30 +169,42 @@ def main() -> None:
             Settings(corpus_dir=corpus, state_dir=Path(tmp) / "state", llm_backend=args.backend)
         )
         assistant.ensure_ingested()
-        with serving(assistant) as url:
-            baseline = run_alone(url)
-            during = None if args.no_ingest else ingest_later(assistant, Path(tmp))
-            loaded = run_sessions(url, args.sessions, during)
-    for name, o in (("1 session (baseline)", baseline), (f"{args.sessions} sessions", loaded)):
-        log.info(
-            "%-22s turns %3d  errors %d  wrong %d  throughput %.2f turns/s  p50 %.2f s  p95 %.2f s",
-            name,
-            o.turns,
-            len(o.errors),
-            len(o.wrong),
-            o.turns / o.seconds,
-            o.p(0.5),
-            o.p(0.95),
-        )
+        # the same index and run, conversations not kept, then kept (the default)
+        for keep in (False, True):
+            ingest_into = None if args.no_ingest else Path(tmp) / ("ingest-kept" if keep else "ingest-forgotten")
+            if ingest_into is not None:
+                ingest_into.mkdir()
+            variant = assistant.variant(keep_conversations=keep)
+            results[keep] = run_server(variant, args.sessions, ingest_into)
+    failed = False
+    for keep, (baseline, loaded, stored) in results.items():
+        label = "conversations kept" if keep else "not kept"
+        for name, o in (("1 session", baseline), (f"{args.sessions} sessions", loaded)):
+            log.info(
+                "%-19s %-12s turns %3d  errors %d  wrong %d  throughput %.2f turns/s  p50 %.2f s  p95 %.2f s",
+                label,
+                name,
+                o.turns,
+                len(o.errors),
+                len(o.wrong),
+                o.turns / o.seconds,
+                o.p(0.5),
+                o.p(0.95),
+            )
+        answered = baseline.turns + loaded.turns
+        log.info("%-19s exchanges stored %d of %d answered", label, stored, answered if keep else 0)
+        differing = loaded.differing(baseline)
+        for line in loaded.errors + differing:
+            log.info("  %s", line)
+        failed |= bool(loaded.errors or differing) or stored != (answered if keep else 0)
+    (_, off, _), (_, on, _) = results[False], results[True]
     log.info(
-        "ratios vs baseline: throughput %.2fx, p95 latency %.2fx",
-        (loaded.turns / loaded.seconds) / (baseline.turns / baseline.seconds),
-        loaded.p(0.95) / baseline.p(0.95),
+        "%d sessions, kept vs not kept: throughput %.2fx, p95 latency %.2fx",
+        args.sessions,
+        (on.turns / on.seconds) / (off.turns / off.seconds),
+        on.p(0.95) / off.p(0.95),
     )
-    differing = loaded.differing(baseline)
-    for line in loaded.errors + differing:
-        log.info("  %s", line)
-    if loaded.errors or differing:
+    if failed:
         raise SystemExit(1)
 
 

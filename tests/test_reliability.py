@@ -144,7 +144,8 @@ def test_killed_ingest_resumes_with_no_duplicate_and_no_missing_chunk(tmp_path: 
 
 @pytest.mark.slow
 def test_twenty_concurrent_sessions_get_their_own_answers_while_ingesting(tmp_path: Path) -> None:
-    from bench.concurrency import ingest_later, run_alone, run_sessions
+    from assistant.chat_store import open_chat_store
+    from bench.concurrency import DIALOGUES, ingest_later, run_alone, run_sessions
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -155,6 +156,9 @@ def test_twenty_concurrent_sessions_get_their_own_answers_while_ingesting(tmp_pa
         loaded = run_sessions(url, 20, during=ingest_later(local, tmp_path))
     assert not baseline.errors and not loaded.errors, loaded.errors[:3]
     assert loaded.turns == 40
+    stored = open_chat_store(local.settings)
+    assert stored.count_exchanges() == baseline.turns + loaded.turns, "every answer stored once, none lost"
+    assert len(stored.list("local")) == len(DIALOGUES) + 20, "one conversation per dialogue session"
     assert not loaded.differing(baseline), loaded.differing(baseline)
     assert "neu-waehrend-chat.txt" in {d.source for d in local.documents()}
     assert any("Heilbronn" in a for a in baseline.answers[(0, 1)]), "the follow-up used its own history"
@@ -171,3 +175,55 @@ def test_login_is_required_when_auth_is_set(tmp_path: Path, assistant) -> None:
             "Was ist EMTA?", [], api_name="/chat"
         )
         assert "EMTA" in str(chat[-1]["content"])
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+def test_a_server_killed_during_an_answer_loses_only_that_exchange(tmp_path: Path) -> None:
+    """SIGKILL while the local model writes the second answer: the first exchange stays, the database reads."""
+
+    from assistant.chat_store import ChatStore
+    from ui.serving import free_port
+
+    settings = _settings(tmp_path, CORPUS)
+    port = free_port()
+    env = {**quellen_env(settings), "QUELLEN_LLM_BACKEND": "local"}
+    log_file = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        quellen_command("chat", "--port", str(port)), env=env, stdout=log_file, stderr=subprocess.STDOUT
+    )
+    try:
+        client = _client_when_up(f"http://127.0.0.1:{port}/", server)
+        chat, *_ = client.predict("Was ist EMTA?", [], api_name="/chat")
+        assert "EMTA" in str(chat[-1]["content"])
+        job = client.submit("Wo findet der zweite Metropolkongress statt?", chat, api_name="/chat")
+        deadline = time.monotonic() + 120
+        while len(job.outputs()) < 2 and time.monotonic() < deadline:  # the question is shown: answering
+            time.sleep(0.05)
+        assert not job.done(), "killed while answering"
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+        log_file.close()
+    database = settings.state_dir / "conversations.db"
+    with sqlite3.connect(database) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert raw.execute("SELECT count(*) FROM exchanges").fetchone()[0] == 1
+    chats = ChatStore(f"sqlite:///{database}")
+    (saved,) = chats.list("local")
+    assert chats.load("local", saved.id).history == ["Was ist EMTA?"]
+
+
+def _client_when_up(url: str, server: subprocess.Popen, seconds: float = 300) -> object:
+    from gradio_client import Client
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server stopped"
+        try:
+            return Client(url, verbose=False)
+        except Exception:  # not listening yet
+            time.sleep(1)
+    raise TimeoutError(f"{url} did not come up")
