@@ -55,6 +55,37 @@ def _markdown(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+#: the few figures a reader checks first, per group (the evaluation tab; the whole report is in the zip)
+OVERVIEW_KEYS = {
+    "retrieval": (("hit@5", "hit@5"), ("mrr", "MRR")),
+    "answers": (
+        ("key_facts", "key facts"),
+        ("citation_precision", "citation precision"),
+        ("citation_recall", "citation recall"),
+        ("refusal_recall", "refusal recall"),
+        ("total_p50_s", "total p50 s"),
+    ),
+}
+
+
+def overview_markdown(summary: dict[str, Any]) -> str:
+    """A small table per system and per answer backend: groups as rows, the key figures as columns."""
+    parts = []
+    for part, keys in OVERVIEW_KEYS.items():
+        for column, per_group in (summary.get(part) or {}).items():
+            groups = sorted(
+                (g for g, v in per_group.items() if isinstance(v, dict)),
+                key=lambda g: (g.startswith("all"), g == "all", g),
+            )
+            rows = [
+                [g, str(per_group[g].get("n", "")), *(f"{per_group[g].get(k, float('nan')):.2f}" for k, _ in keys)]
+                for g in groups
+            ]
+            title = "Retrieval" if part == "retrieval" else "Answers"
+            parts += [f"### {title}: {column}", "", _markdown(["group", "n", *(label for _, label in keys)], rows), ""]
+    return "\n".join(parts)
+
+
 def render_markdown(result: EvalResult) -> str:
     parts = [f"# quellen evaluation: {result.suite}", "", "## Configuration", ""]
     parts += [f"- {key}: `{value}`" for key, value in result.config.items()]

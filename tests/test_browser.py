@@ -7,8 +7,6 @@ is skipped locally and fails in CI (``CI=true``), where ``.ci/run`` installs it.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,18 +15,10 @@ from playwright.sync_api import expect
 
 from assistant.config import Settings
 from assistant.pipeline import build_assistant
+from tests.browser import copy_corpus, launched_chromium, require_chromium
 from ui.serving import serving
 
-CHROMIUM = Path(os.environ.get("QUELLEN_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +34,8 @@ HOSTILE = (
 @pytest.fixture(scope="module")
 def app_url(corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app over the seed corpus plus one document full of markup and script."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing")
-    corpus = tmp_path_factory.mktemp("browser-corpus")
-    for file in corpus_copy.iterdir():
-        shutil.copy(file, corpus / file.name)
+    require_chromium()
+    corpus = copy_corpus(corpus_copy, tmp_path_factory.mktemp("browser-corpus"))
     (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
     settings = Settings(corpus_dir=corpus, state_dir=tmp_path_factory.mktemp("browser-state"), llm_backend="extractive")
     assistant = build_assistant(settings)
@@ -61,14 +46,8 @@ def app_url(corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture
 def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 def test_german_question_cited_sentence_opens_highlighted(app_url: str, browser) -> None:

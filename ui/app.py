@@ -234,9 +234,17 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             return shown(Conversation(), request, say(request, "no_chat"))
 
     def open_latest(request: gr.Request) -> tuple[Any, ...]:
-        """A reload opens the conversation continued last: nothing is lost."""
+        """A reload opens the conversation continued last: nothing is lost.
+
+        The question box is left alone (a question typed while the page loads stays), and
+        with nothing saved yet nothing is touched at all.
+        """
         latest = chats.list(user_of(request))
-        return open_chat(latest[0].id if latest else None, request)
+        if not latest:
+            return tuple(KEEP for _ in range(12))
+        opened = list(open_chat(latest[0].id, request))
+        opened[1] = KEEP
+        return tuple(opened)
 
     def rename_chat(conversation: Conversation, title: str, request: gr.Request) -> tuple[Any, ...]:
         if conversation.id is None:
@@ -369,7 +377,8 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
                         label="Chat",
                         height=520,
                         sanitize_html=True,
-                        buttons=["copy", "copy_all"],
+                        # "copy_all" is left out: Gradio names it only in English; the exports do its job
+                        buttons=["copy"],
                         elem_id="chat",
                     )
                     notice = gr.Markdown(elem_id="chat-notice")
@@ -445,8 +454,10 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             download_json,
         ]
         ask_inputs = [question, chatbot, conversation, *option_inputs]
-        question.submit(respond, ask_inputs, chat_outputs, api_name="chat", js=SCROLL_CHAT_JS)
-        send.click(respond, ask_inputs, chat_outputs, api_name=False, js=SCROLL_CHAT_JS)
+        question.submit(respond, ask_inputs, chat_outputs, api_name="chat")
+        send.click(respond, ask_inputs, chat_outputs, api_name=False)
+        for trigger in (question.submit, send.click):  # follow the new answer even after scrolling up
+            trigger(None, None, None, js=SCROLL_CHAT_JS, api_name=False)
         question.input(None, [question], [counter], js=COUNTER_JS)
         chatbot.select(select_answer, [conversation], [citations, selected], api_name=False)
         citations.change(open_source, [citations, conversation, selected], viewer, api_name=False).then(

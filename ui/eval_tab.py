@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from eval.jobs import EvalJobs, EvalRequest
-from eval.report import compare
+from eval.report import compare, load_summary, overview_markdown
 from ui.i18n import language_of, say, t
 from ui.views import BACKEND_LABELS
 
@@ -49,9 +49,8 @@ def request_for(jobs: EvalJobs, suite: str, backends: list[str], limit: int) -> 
 
 
 def report_markdown(folder: Path) -> str:
-    """The report's tables (its plot links are shown as images beside it)."""
-    text = (folder / "report.md").read_text(encoding="utf-8")
-    return "\n".join(line for line in text.splitlines() if not line.startswith("!["))
+    """The report's key figures per group (the whole report, every metric, is in its zip)."""
+    return f"#### {folder.name}\n\n" + overview_markdown(load_summary(folder)["summary"])
 
 
 def _plots(folder: Path) -> list[str]:
@@ -150,7 +149,7 @@ def build_eval_tab(jobs: EvalJobs, demo: gr.Blocks) -> None:
         download = gr.DownloadButton(t("eval_download"), scale=1, elem_id="eval-download")
     with gr.Row():
         summary = gr.Markdown(elem_id="eval-summary")
-        plots = gr.Gallery(label=t("eval_plots"), columns=1, height=520, elem_id="eval-plots")
+        plots = gr.Gallery(label=t("eval_plots"), columns=1, height=520, object_fit="contain", elem_id="eval-plots")
     with gr.Row():
         first = gr.Dropdown(choices=[], label=t("eval_compare_a"), elem_id="eval-compare-a")
         second = gr.Dropdown(choices=[], label=t("eval_compare_b"), elem_id="eval-compare-b")

@@ -80,6 +80,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_line": "Gesucht nur in: {sources}",
         "confirm_remove": "{source} aus dem Index entfernen? Die Datei wird aufbewahrt, nicht gelöscht.",
         "counter": "{n} / {max} Zeichen",
+        # Gradio's own words that it has no German for
+        "chatbot.copy_message": "Nachricht kopieren",
+        "chatbot.copied_message": "Nachricht kopiert",
         "eval_intro": "Die Auswertung stellt einen Fragensatz und misst Treffer, Antworten und Quellen. "
         "Sie läuft im Hintergrund; der Chat bleibt benutzbar (wird aber langsamer).",
         "eval_suite": "Fragensatz",
@@ -171,6 +174,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_line": "Searched only in: {sources}",
         "confirm_remove": "Remove {source} from the index? The file is kept, not deleted.",
         "counter": "{n} / {max} characters",
+        "chatbot.copy_message": "Copy message",
+        "chatbot.copied_message": "Copied message",
         "eval_intro": "The evaluation asks a question set and measures retrieval, answers and citations. "
         "It runs in the background; the chat stays usable (but slower).",
         "eval_suite": "Question set",
