@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from assistant.conversation import Conversation
 from assistant.pipeline import Assistant
 from assistant.types import Answer
 from assistant.users import UsersFile
+from tests.postgres import postgres_server
 from tests.processes import quellen_command, quellen_env
 
 QUESTION = "Wo findet der zweite Metropolkongress statt?"
@@ -32,8 +34,22 @@ def test_an_answer_survives_storage_whole(answer: Answer) -> None:
     assert back.citations[0].quote == answer.citations[0].quote and "Heilbronn" in back.citations[0].quote
 
 
-def test_conversations_are_kept_per_user_newest_first(tmp_path: Path, assistant: Assistant, answer: Answer) -> None:
-    chats = open_chat_store(Settings(state_dir=tmp_path / "state", corpus_dir=tmp_path))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+    """Settings for the conversations in SQLite (default) and in a private PostgreSQL server."""
+    settings = Settings(state_dir=tmp_path / "state", corpus_dir=tmp_path)
+    if request.param == "sqlite":
+        yield "sqlite", settings
+        return
+    with postgres_server() as url:
+        yield "postgresql", settings.model_copy(update={"database_url": url})
+
+
+def test_conversations_are_kept_per_user_newest_first(
+    database: tuple[str, Settings], assistant: Assistant, answer: Answer
+) -> None:
+    kind, own = database
+    chats = open_chat_store(own)
     first, second = Conversation(), Conversation()
     chats.append("anna", first, QUESTION, answer, assistant.settings)
     chats.append("anna", first, "Und wann?", answer, assistant.settings)
@@ -64,10 +80,10 @@ def test_conversations_are_kept_per_user_newest_first(tmp_path: Path, assistant:
     assert [c.id for c in chats.list("anna")] == [first.id] and chats.count_exchanges() == 2
     chats.close()
 
-    database = tmp_path / "state" / "conversations.db"
-    with sqlite3.connect(database) as raw:
-        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert ChatStore(f"sqlite:///{database}").load("anna", first.id).title == "Metropolkongress Heilbronn"
+    assert ChatStore(own.conversations_url).load("anna", first.id).title == "Metropolkongress Heilbronn"
+    if kind == "sqlite":
+        with sqlite3.connect(own.state_dir / "conversations.db") as raw:
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_the_users_file_checks_passwords_with_bcrypt(tmp_path: Path) -> None:
