@@ -159,20 +159,20 @@ class Assistant:
 
     def add_files(
         self, files: Sequence[tuple[Path, str]], progress: Progress | None = None
-    ) -> tuple[IngestReport, list[str]]:
+    ) -> tuple[IngestReport, list[UploadError]]:
         """Copy uploaded ``(path, original name)`` files into the corpus folder and ingest them.
 
-        Returns the combined report and one message per refused file (bad name, type or
-        size); refused files do not stop the others.
+        Returns the combined report and one error per refused file (bad name, type or
+        size; ``str()`` is the English message); refused files do not stop the others.
         """
         stored: list[Path] = []
-        refused: list[str] = []
+        refused: list[UploadError] = []
         limit = int(self.settings.max_upload_mb * 1024 * 1024)
         for path, name in files:
             try:
                 stored.append(store_upload(path, name, self.settings.corpus_dir, limit))
             except UploadError as error:
-                refused.append(str(error))
+                refused.append(error)
         report = IngestReport()
         with self._ingest_lock:
             for done, path in enumerate(stored, start=1):

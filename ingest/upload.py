@@ -21,7 +21,17 @@ _MAX_NAME = 150
 
 
 class UploadError(ValueError):
-    """An upload that cannot be accepted; the message names the file and the reason."""
+    """An upload that cannot be accepted; the message names the file and the reason.
+
+    ``name``, ``kind`` (bad_name, file_type, too_large, empty, outside) and ``values``
+    let a UI say it in its own language.
+    """
+
+    def __init__(self, message: str, name: str = "", kind: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.name = name
+        self.kind = kind
+        self.values = values
 
 
 def safe_filename(name: str) -> str:
@@ -36,13 +46,18 @@ def safe_filename(name: str) -> str:
     base = "".join(ch if ch.isprintable() else "_" for ch in base)
     base = _UNSAFE.sub("_", base).strip(" .")
     if not base or base.startswith("."):
-        raise UploadError(f"{name!r}: not a usable file name")
+        raise UploadError(f"{name!r}: not a usable file name", name, "bad_name")
     stem, dot, suffix = base.rpartition(".")
     if len(base) > _MAX_NAME:
         base = (stem[: _MAX_NAME - len(suffix) - 1] + dot + suffix) if dot else base[:_MAX_NAME]
     if not is_supported(Path(base)):
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise UploadError(f"{name!r}: unsupported file type; accepted are {kinds} and man pages (name.1.gz)")
+        raise UploadError(
+            f"{name!r}: unsupported file type; accepted are {kinds} and man pages (name.1.gz)",
+            name,
+            "file_type",
+            kinds=kinds,
+        )
     return base
 
 
@@ -54,13 +69,19 @@ def store_upload(uploaded: Path, name: str, corpus_dir: Path, max_bytes: int) ->
     target_name = safe_filename(name)
     size = uploaded.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"{name!r}: {size / 1e6:.1f} MB is over the upload limit of {max_bytes / 1e6:.1f} MB")
+        raise UploadError(
+            f"{name!r}: {size / 1e6:.1f} MB is over the upload limit of {max_bytes / 1e6:.1f} MB",
+            name,
+            "too_large",
+            size=size / 1e6,
+            limit=max_bytes / 1e6,
+        )
     if size == 0:
-        raise UploadError(f"{name!r}: the file is empty")
+        raise UploadError(f"{name!r}: the file is empty", name, "empty")
     corpus_dir.mkdir(parents=True, exist_ok=True)
     target = (corpus_dir / target_name).resolve()
     if target.parent != corpus_dir.resolve():  # belt and braces: safe_filename already forbids this
-        raise UploadError(f"{name!r}: would be written outside the corpus folder")
+        raise UploadError(f"{name!r}: would be written outside the corpus folder", name, "outside")
     partial = target.with_name(f".{target.name}.part")
     shutil.copyfile(uploaded, partial)
     partial.replace(target)  # atomic: a reader never sees a half-copied document

@@ -66,8 +66,10 @@ def test_upload_is_indexed_and_bad_files_are_named(own: Assistant, tmp_path: Pat
     assert (own.settings.corpus_dir / "flughafen.txt").is_file()
     assert not (own.settings.corpus_dir.parent / "flughafen.txt").exists()
     assert own.store.count() == before + report.chunks_embedded
-    assert len(refused) == 3 and any("gross.txt" in r and "limit" in r for r in refused)
-    assert any("leer.txt" in r and "empty" in r for r in refused)
+    messages = [str(r) for r in refused]
+    assert len(refused) == 3 and any("gross.txt" in m and "limit" in m for m in messages)
+    assert any("leer.txt" in m and "empty" in m for m in messages)
+    assert {r.kind for r in refused} == {"too_large", "empty", "file_type"}
     assert seen == [("flughafen.txt", 1, 1)]
     passages = own.retrieve("Wann wurde der Zweckverband Flughafen Musterstadt gegründet?")
     assert passages[0].source == "flughafen.txt"

@@ -10,6 +10,7 @@ import pytest
 from gradio_client import Client
 
 from assistant.pipeline import Assistant
+from assistant.types import Answer
 from ui.serving import serving
 
 
@@ -102,3 +103,59 @@ def test_a_failing_backend_is_reported_and_the_session_goes_on(assistant: Assist
         chat, _, citations, *_ = client.predict("Was ist EMTA?", [], "extractive", api_name="/chat")
         assert len(chat) == 2 and "EMTA" in _content(chat[-1])
         assert citations["choices"], "the answer's citations are listed"
+
+
+def test_no_answer_bubble_before_there_is_answer_text(running_app: str) -> None:
+    """The first update shows the question alone: no "…" bubble that could be rated (issue 15)."""
+    client = Client(running_app, verbose=False)
+    job = client.submit("Was ist EMTA?", [], api_name="/chat")
+    job.result(timeout=120)
+    first = job.outputs()[0][0]
+    assert [m["role"] for m in first] == ["user"]
+    assert all(m["role"] == "user" or _content(m).strip() != "…" for out in job.outputs() for m in out[0])
+
+
+def test_what_the_page_says_is_in_the_readers_language(assistant: Assistant, tmp_path: Path) -> None:
+    from ingest.pipeline import IngestReport
+    from ingest.upload import store_upload
+    from ui.views import documents_table, local_time, refused_upload, status_line, upload_summary
+
+    empty = tmp_path / "leer.txt"
+    empty.write_bytes(b"")
+    big = tmp_path / "gross.txt"
+    big.write_bytes(b"x" * 2_500_000)
+    errors = []
+    for path in (empty, big, tmp_path / "bild.exe"):
+        try:
+            store_upload(path if path.exists() else empty, path.name, tmp_path / "corpus", 1_000_000)
+        except ValueError as error:
+            errors.append(error)
+    shown = [refused_upload(e, "de") for e in errors]
+    assert shown[:2] == [
+        "Abgelehnt: „leer.txt“ ist leer.",
+        "Abgelehnt: „gross.txt“ ist 2,5 MB groß, erlaubt sind 1,0 MB.",
+    ]
+    assert shown[2].startswith("Abgelehnt: „bild.exe“ hat keinen unterstützten Dateityp")
+    report = IngestReport(chunks_embedded=12, seconds=3.25)
+    assert upload_summary(report, "de") == [
+        "0 neu, 0 aktualisiert, 0 unverändert, 0 übersprungen · 12 Textabschnitte in 3,2 s"
+    ]
+    line = status_line(assistant, "de")
+    assert line.startswith("5 Dokumente, ") and "Antworten: wörtliche Zitate" in line and "/" not in line
+    assert "Answers: quotes only" in status_line(assistant, "en")
+    assert local_time("2026-11-24T21:15:00+00:00", "de", "Europe/Berlin") == "24.11.2026, 22:15"
+    table = documents_table(assistant.documents(), "de", "Europe/Berlin")
+    assert table["headers"] == ["Dokument", "Sprache", "Textabschnitte", "Aufgenommen"]
+    assert {row[1] for row in table["data"]} == {"Deutsch", "Englisch"}
+
+
+def test_a_refusal_lists_its_closest_passages_best_first() -> None:
+    from assistant.types import Passage
+    from ui.render import citation_choices, closest, pick
+
+    passages = [Passage(f"{n}.txt", "Text.", 0, 5, score) for n, score in (("a", 0.1), ("b", 0.3), ("c", 0.2))]
+    refusal = Answer("Dazu steht nichts in den Dokumenten.", "de", refused=True, passages=passages)
+    assert [p.source for p in closest(refusal)] == ["b.txt", "c.txt", "a.txt"]
+    assert [label[:7] for label, _ in citation_choices(refusal)] == ["(1) b.t", "(2) c.t", "(3) a.t"]
+    chosen = pick(refusal, "p1")
+    assert chosen is not None and chosen.passage.source == "b.txt" and chosen.quote_start is None

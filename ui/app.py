@@ -38,7 +38,7 @@ from ui.render import (
     render_answer,
     source_html,
 )
-from ui.views import backend_choices, chat_choices, documents_table, status_line, upload_summary
+from ui.views import backend_choices, chat_choices, documents_table, refused_upload, status_line, upload_summary
 
 log = logging.getLogger(__name__)
 
@@ -305,7 +305,8 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             progress((done, total), desc=f"{name} · {chunks}")
 
         report, refused = assistant.add_files([(Path(f), Path(f).name) for f in files], report_progress)
-        lines = upload_summary(report, language_of(request)) + [say(request, "refused", reason=r) for r in refused]
+        language = language_of(request)
+        lines = upload_summary(report, language) + [refused_upload(error, language) for error in refused]
         return "\n\n".join(html.escape(line) for line in lines), *_document_views(request), None
 
     def _document_views(request: gr.Request) -> tuple[Any, Any, Any]:

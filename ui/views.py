@@ -15,6 +15,7 @@ from assistant.chat_store import ChatSummary
 from assistant.pipeline import Assistant
 from assistant.store import SourceRecord
 from ingest.pipeline import IngestReport
+from ingest.upload import UploadError
 
 #: how each answer backend is named for people who do not know the word "backend"
 BACKEND_LABELS = {
@@ -71,6 +72,22 @@ _UPLOAD = {
     "{chunks} passages in {seconds} s",
 }
 _SKIPPED = {"de": "Übersprungen: {name} ({reason})", "en": "Skipped: {name} ({reason})"}
+_REFUSED = {
+    "de": {
+        "bad_name": "Abgelehnt: „{name}“ ist kein brauchbarer Dateiname.",
+        "file_type": "Abgelehnt: „{name}“ hat keinen unterstützten Dateityp ({kinds} und man-Seiten).",
+        "too_large": "Abgelehnt: „{name}“ ist {size} MB groß, erlaubt sind {limit} MB.",
+        "empty": "Abgelehnt: „{name}“ ist leer.",
+        "outside": "Abgelehnt: „{name}“ würde außerhalb des Dokumentenordners landen.",
+    },
+    "en": {
+        "bad_name": "Refused: “{name}” is not a usable file name.",
+        "file_type": "Refused: “{name}” is not a supported file type ({kinds} and man pages).",
+        "too_large": "Refused: “{name}” has {size} MB, the limit is {limit} MB.",
+        "empty": "Refused: “{name}” is empty.",
+        "outside": "Refused: “{name}” would land outside the documents folder.",
+    },
+}
 
 
 def backend_choices(assistant: Assistant, language: str) -> list[tuple[str, str]]:
@@ -138,6 +155,18 @@ def upload_summary(report: IngestReport, language: str) -> list[str]:
         reason = item.reason.replace(str(item.path), name)
         lines.append(_SKIPPED[language].format(name=name, reason=reason))
     return lines
+
+
+def refused_upload(error: UploadError, language: str) -> str:
+    """Why an uploaded file was not taken, in the reader's language."""
+    template = _REFUSED[language].get(error.kind)
+    if template is None:
+        return str(error)
+    values = {
+        key: (f"{value:.1f}".replace(".", "," if language == "de" else ".") if isinstance(value, float) else value)
+        for key, value in error.values.items()
+    }
+    return template.format(name=error.name, **values)
 
 
 def chat_choices(chats: list[ChatSummary], language: str, zone: str) -> list[tuple[str, str]]:
