@@ -7,6 +7,7 @@ output follows the public contract in docs/api.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -82,6 +83,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
         report = assistant.ingest(Path(args.path) if args.path else None, rebuild=args.rebuild, progress=progress)
     sys.stdout.write(report.summary() + "\n")
+    if args.watch:
+        from ingest.watch import watch_folder
+
+        logging.getLogger("ingest.watch").setLevel(logging.INFO)
+        sys.stdout.write(f"watching {assistant.settings.corpus_dir} (Ctrl-C stops)\n")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            watch_folder(assistant.settings.corpus_dir, assistant.ingest)
     return 0
 
 
@@ -148,6 +157,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
     assistant = build_assistant(settings)
     assistant.ensure_ingested()
     assistant.warm_up()
+    if args.watch:
+        from ingest.watch import watch_in_background
+
+        logging.getLogger("ingest.watch").setLevel(logging.INFO)
+        watch_in_background(settings.corpus_dir, assistant.ingest)
     launch(assistant)
     return 0
 
@@ -162,7 +176,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from assistant.pipeline import build_assistant
 
     for record in build_assistant(_settings(args)).documents():
-        sys.stdout.write(f"{record.source}\t{record.language}\t{record.chunks} chunks\t{record.ingested_at}\n")
+        ocr = f"\tOCR pages {record.ocr_pages}" if record.ocr_pages else ""
+        sys.stdout.write(f"{record.source}\t{record.language}\t{record.chunks} chunks\t{record.ingested_at}{ocr}\n")
     return 0
 
 
@@ -249,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="index a folder or file (default: the corpus)")
     p.add_argument("path", nargs="?")
     p.add_argument("--rebuild", action="store_true", help="drop the index and start over")
+    p.add_argument("--watch", action="store_true", help="then follow the corpus folder: ingest every change")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("retrieve", parents=[common], help="show the passages found for a question")
@@ -266,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", parents=[common], help="start the chat UI")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--watch", action="store_true", help="ingest new, changed and deleted files of the corpus folder")
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("docs", parents=[common], help="list the indexed documents")

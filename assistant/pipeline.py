@@ -155,7 +155,9 @@ class Assistant:
 
     # --- documents ---
     def ingest(self, path: Path | None = None, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
-        return ingest_path(self.settings, self.store, self.embedder, path, rebuild=rebuild, progress=progress)
+        """Bring the index in line with ``path`` (default: the corpus folder); one ingest at a time."""
+        with self._ingest_lock:
+            return ingest_path(self.settings, self.store, self.embedder, path, rebuild=rebuild, progress=progress)
 
     def add_files(
         self, files: Sequence[tuple[Path, str]], progress: Progress | None = None

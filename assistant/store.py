@@ -42,6 +42,8 @@ class SourceRecord:
     ingested_at: str
     #: content hash plus the chunking it was split with: either changing means re-indexing
     fingerprint: str = ""
+    #: pages read by OCR ("1,3"; "1" for an image), empty when the text came from the file
+    ocr_pages: str = ""
 
 
 def make_client(settings: Settings) -> Any:
@@ -150,6 +152,7 @@ class Store:
                 content_hash=str(m.get("content_hash", "")),
                 chunks=int(m.get("chunks", 0)),
                 ingested_at=str(m.get("ingested_at", "")),
+                ocr_pages=str(m.get("ocr_pages") or ""),
             )
             for m in result["metadatas"]
             if m is not None
@@ -175,6 +178,7 @@ class Store:
                     "fingerprint": record.fingerprint or record.content_hash,
                     "chunks": record.chunks,
                     "ingested_at": record.ingested_at,
+                    "ocr_pages": record.ocr_pages,
                 }
             ],
         )

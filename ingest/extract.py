@@ -8,7 +8,11 @@ first, and its structure is kept as offsets into that string:
   Word "Heading" styles), so a chunk knows the section it belongs to;
 * ``pages``: the offset where each PDF page starts, so a citation names its page.
 
+Tables (HTML, DOCX) become one line per row with the column headers in it
+(:mod:`ingest.tables`), so a row can be found and cited on its own.
+
 Man pages (``name.1.gz``) are rendered by the system's ``man`` when it is installed.
+Scanned PDF pages and images (PNG, JPEG, TIFF) are read by Tesseract (:mod:`ingest.ocr`).
 
 Libraries: BeautifulSoup (HTML, with lxml's parser), pypdf (PDF), python-docx
 (DOCX), charset-normalizer (legacy encodings).  Navigation, headers, footers, scripts
@@ -25,6 +29,17 @@ import subprocess
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from ingest.ocr import (
+    IMAGE_SUFFIXES,
+    MIN_TEXT_CHARS,
+    OcrUnavailableError,
+    image_pages,
+    ocr_image,
+    render_pdf_page,
+)
+from ingest.tables import table_lines
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +47,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 #: part of every document's fingerprint: bump it when extraction changes the text it
 #: produces, so the next ingest converts every file again instead of keeping old text
-EXTRACT_VERSION = 2
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+EXTRACT_VERSION = 4
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | IMAGE_SUFFIXES | {".pdf", ".docx"}
 #: larger files are refused before reading: a collection of documents, not a data dump
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -59,6 +74,8 @@ class Extracted:
     text: str
     sections: list[tuple[int, str]] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)
+    #: 1-based pages whose text Tesseract read (scanned PDF pages, images)
+    ocr_pages: list[int] = field(default_factory=list)
 
     def section_at(self, offset: int) -> str:
         """Heading of the section containing ``offset`` ("" before the first heading)."""
@@ -109,6 +126,8 @@ def extract(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
         result = _pdf(path)
     elif suffix == ".docx":
         result = _docx(path)
+    elif suffix in IMAGE_SUFFIXES:
+        result = _image(path)
     else:
         raise UnreadableFileError(f"{path}: unsupported file type {suffix or '(none)'}")
     if not result.text.strip():
@@ -181,13 +200,29 @@ def _html(markup: str) -> Extracted:
             blocks.append(line)
             offset += len(line) + 2
 
+    def table(node: Tag) -> None:
+        """A table's rows as lines with their column headers (ingest/tables.py)."""
+        flush()
+        caption = node.find("caption")
+        rows = [
+            [cell.get_text(" ") for cell in row.find_all(["th", "td"], recursive=False)]
+            for row in node.find_all("tr")
+            if row.find_parent("table") is node
+        ]
+        heading = sections[-1][1] if sections else ""
+        for line in table_lines(rows, caption.get_text(" ") if caption else "", heading):
+            current.append(line)
+            flush()
+
     def walk(node: Tag) -> None:
         for child in node.children:
             if isinstance(child, NavigableString):
                 if type(child) is NavigableString:  # not comments, CDATA, doctype
                     current.append(str(child))
             elif isinstance(child, Tag):
-                if child.name == "br":
+                if child.name == "table":
+                    table(child)
+                elif child.name == "br":
                     flush()
                 elif child.name in _BLOCK_TAGS:
                     flush()
@@ -223,6 +258,7 @@ def _man(path: Path) -> Extracted:
 
 
 def _pdf(path: Path) -> Extracted:
+    """The text layer page by page; a page without one is read by OCR (ingest/ocr.py)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -235,13 +271,47 @@ def _pdf(path: Path) -> Extracted:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
         raise UnreadableFileError(f"{path}: broken PDF ({error})") from error
+    scanned = [i for i, page in enumerate(pages_text) if len(page) < MIN_TEXT_CHARS]
+    ocr_pages: list[int] = []
+    for index in scanned:
+        try:
+            read = ocr_image(render_pdf_page(path, index))
+        except OcrUnavailableError as error:
+            if len(scanned) == len(pages_text):
+                raise UnreadableFileError(f"{path}: PDF without a text layer (scanned); {error}") from error
+            log.warning("%s: page %d has no text layer and is left out: %s", path, index + 1, error)
+            break
+        if read:
+            pages_text[index] = read
+            ocr_pages.append(index + 1)
+    text, starts = _paged(pages_text)
+    if not text.strip():
+        raise UnreadableFileError(f"{path}: PDF without any readable text (not even by OCR)")
+    return Extracted(text, pages=starts, ocr_pages=ocr_pages)
+
+
+def _image(path: Path) -> Extracted:
+    """A scanned page (PNG, JPEG, TIFF; a TIFF may hold several pages), read by OCR."""
+    try:
+        pages = image_pages(path)
+    except (OSError, ValueError) as error:
+        raise UnreadableFileError(f"{path}: not a readable image ({error})") from error
+    try:
+        pages_text = [ocr_image(page) for page in pages]
+    except OcrUnavailableError as error:
+        raise UnreadableFileError(f"{path}: {error}") from error
+    text, starts = _paged(pages_text)
+    numbers = [n for n, page in enumerate(pages_text, start=1) if page]
+    return Extracted(text, pages=starts if len(pages) > 1 else [], ocr_pages=numbers)
+
+
+def _paged(pages_text: list[str]) -> tuple[str, list[int]]:
+    """Pages joined by a blank line, and the offset where each starts."""
     text, starts = "", []
     for page in pages_text:
         starts.append(len(text))
         text += page + "\n\n"
-    if not text.strip():
-        raise UnreadableFileError(f"{path}: PDF without a text layer (scanned?); OCR it first")
-    return Extracted(text.rstrip("\n") + "\n", pages=starts)
+    return text.rstrip("\n") + "\n", starts
 
 
 def _docx(path: Path) -> Extracted:
@@ -254,16 +324,37 @@ def _docx(path: Path) -> Extracted:
         word = WordDocument(str(path))
     except (zipfile.BadZipFile, OpcError, KeyError, ValueError) as error:
         raise UnreadableFileError(f"{path}: broken DOCX ({error})") from error
+    from docx.table import Table
+
     parts: list[str] = []
     sections: list[tuple[int, str]] = []
     offset = 0
-    for paragraph in word.paragraphs:
-        line = paragraph.text.strip()
-        if not line:
-            continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        if style.lower().startswith(("heading", "überschrift", "title", "titel")):
-            sections.append((offset, line))
-        parts.append(line)
-        offset += len(line) + 2
+    for block in word.iter_inner_content():  # paragraphs and tables in document order
+        if isinstance(block, Table):
+            lines = table_lines(_docx_rows(block), heading=sections[-1][1] if sections else "")
+        else:
+            line = block.text.strip()
+            if not line:
+                continue
+            style = (block.style.name if block.style is not None else "") or ""
+            if style.lower().startswith(("heading", "überschrift", "title", "titel")):
+                sections.append((offset, line))
+            lines = [line]
+        for line in lines:
+            parts.append(line)
+            offset += len(line) + 2
     return Extracted("\n\n".join(parts), sections)
+
+
+def _docx_rows(table: Any) -> list[list[str]]:
+    """Cell texts per row; a merged cell (Word repeats it per spanned column) counts once."""
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(cell.text)
+        rows.append(cells)
+    return rows

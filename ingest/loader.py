@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SUPPORTED_SUFFIXES", "UnreadableFileError", "load_document", "load_documents"]
 #: metadata keys that carry structure to the splitter; never embedded, never stored per chunk
-STRUCTURE_KEYS = ("sections_json", "pages_json")
+STRUCTURE_KEYS = ("sections_json", "pages_json", "ocr_pages")
 _HIDDEN = ["source", "file_name", "language", "content_hash", "file_hash", *STRUCTURE_KEYS]
 
 
@@ -77,6 +77,7 @@ def load_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Do
             "content_hash": content_hash(text),
             "sections_json": json.dumps(extracted.sections, ensure_ascii=False),
             "pages_json": json.dumps(extracted.pages),
+            "ocr_pages": ",".join(str(n) for n in extracted.ocr_pages),
         },
         excluded_embed_metadata_keys=list(_HIDDEN),
         excluded_llm_metadata_keys=list(_HIDDEN),

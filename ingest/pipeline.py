@@ -127,6 +127,7 @@ def ingest_path(
                 chunks=len(chunks),
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 fingerprint=fingerprints[source],
+                ocr_pages=str(document.metadata.get("ocr_pages") or ""),
             ),
             embedding=vectors[0],
         )

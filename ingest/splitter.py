@@ -92,7 +92,7 @@ def split_documents(documents: Sequence[Document], chunk_size: int, chunk_overla
             earliest, covered = start + 1, max(covered, end)
             node.start_char_idx, node.end_char_idx = start, end
             node.id_ = f"{document.doc_id}#{index}"
-            for key in ("sections_json", "pages_json"):
+            for key in ("sections_json", "pages_json", "ocr_pages"):
                 node.metadata.pop(key, None)
             node.excluded_embed_metadata_keys = [k for k in node.excluded_embed_metadata_keys if k in node.metadata]
             node.excluded_llm_metadata_keys = [k for k in node.excluded_llm_metadata_keys if k in node.metadata]

@@ -8,6 +8,18 @@ cd "$(dirname "$0")/.."
 extras=""
 [ "${1:-}" = "--dev" ] && extras="[dev]"
 python=${PYTHON:-python3.11}
+# Debian packages features need: Tesseract with German and English for scanned PDFs and
+# images (ingest/ocr.py). Installed when missing; without apt (or rights) quellen still
+# runs and names the packages when it meets a scan.
+if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx deu; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+  if command -v apt-get >/dev/null; then
+    { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng >/dev/null; } \
+      || echo "setup: could not install tesseract-ocr (scans and images will be skipped)" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -316,6 +316,12 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         table = documents_table(documents, language_of(request), zone)
         return table, gr.update(choices=names, value=None), gr.update(choices=names)
 
+    def follow_documents(seen: int, request: gr.Request) -> tuple[Any, ...]:
+        """The document views again when the index changed (a watched folder, another session's upload)."""
+        if seen == assistant.store.version:
+            return KEEP, KEEP, KEEP, seen
+        return *_document_views(request), assistant.store.version
+
     def ask_remove(source: str | None, request: gr.Request) -> tuple[Any, str]:
         if not source:
             return gr.update(visible=False), say(request, "pick_document")
@@ -419,6 +425,8 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
                 with gr.Row(visible=False) as confirm_remove:
                     really_remove = gr.Button(t("really_remove"), variant="stop", elem_id="really-remove")
                     keep_document = gr.Button(t("cancel"))
+                documents_seen = gr.State(-1)
+                documents_timer = gr.Timer(5.0)
             with gr.Tab(t("settings"), id="settings"):
                 gr.Markdown(t("settings_note"))
                 backend = gr.Dropdown(
@@ -495,6 +503,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         add.click(add_files, [upload], [upload_status, *document_outputs, upload], api_name=False).then(
             status, option_inputs, status_text, api_name=False
         )
+        documents_timer.tick(follow_documents, [documents_seen], [*document_outputs, documents_seen], api_name=False)
         remove_button.click(ask_remove, [remove_choice], [confirm_remove, remove_status], api_name=False)
         keep_document.click(lambda: gr.update(visible=False), None, confirm_remove, api_name=False)
         really_remove.click(

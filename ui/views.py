@@ -61,9 +61,10 @@ _STATUS = {
     "en": "{documents} documents, {chunks} passages · Search {search} · Answers: {backend}",
 }
 DOCUMENT_HEADERS = {
-    "de": ["Dokument", "Sprache", "Textabschnitte", "Aufgenommen"],
-    "en": ["Document", "Language", "Passages", "Added"],
+    "de": ["Dokument", "Sprache", "Textabschnitte", "Aufgenommen", "Texterkennung (OCR)"],
+    "en": ["Document", "Language", "Passages", "Added", "Read by OCR"],
 }
+_OCR_PAGES = {"de": "S. {pages}", "en": "p. {pages}"}
 _LANGUAGES = {"de": {"de": "Deutsch", "en": "Englisch"}, "en": {"de": "German", "en": "English"}}
 _UPLOAD = {
     "de": "{added} neu, {updated} aktualisiert, {unchanged} unverändert, {skipped} übersprungen · "
@@ -132,6 +133,7 @@ def documents_table(documents: list[SourceRecord], language: str, zone: str) -> 
             _LANGUAGES[language].get(d.language, d.language),
             d.chunks,
             local_time(d.ingested_at, language, zone),
+            _OCR_PAGES[language].format(pages=d.ocr_pages.replace(",", ", ")) if d.ocr_pages else "",
         ]
         for d in documents
     ]
