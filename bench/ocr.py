@@ -6,7 +6,13 @@ reads it (ingest/ocr.py), and compared with the text it was made from: character
 rate (Levenshtein distance / length, whitespace normalised) and seconds per page; then
 a scanned PDF of every seed is ingested whole, seconds per page.
 
+``--retrieval`` scans every seed whole (all pages, 300 dpi, as PDFs without a text
+layer), reads them back as ingest does, and runs the corpus questions' retrieval on the
+read text against the original text in one run (gold quotes located again in the OCR
+text with rapidfuzz's alignment): hit@5 and MRR per group, side by side.
+
     .venv/bin/python bench/ocr.py
+    .venv/bin/python bench/ocr.py --retrieval
 """
 
 from __future__ import annotations
@@ -43,8 +49,12 @@ def main() -> None:
     from ingest.ocr import ocr_image
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args()
+    parser.add_argument("--retrieval", action="store_true", help="hit@5 on the OCR'd seeds vs the seeds")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.retrieval:
+        retrieval_on_scans()
+        return
     seeds = sorted((PROJECT_ROOT / "corpus").glob("*.txt"))
     pages = {seed.name: page_text(seed.read_text(encoding="utf-8")) for seed in seeds}
     rows = []
@@ -84,6 +94,86 @@ def main() -> None:
         elapsed / len(pages),
         report.summary().splitlines()[0],
     )
+
+
+def pages_of(text: str, characters: int = 1500) -> list[str]:
+    """``text`` cut into pages of about ``characters``, at paragraph or sentence ends."""
+    from bench.scans import page_text
+
+    pages = []
+    while text.strip():
+        page = page_text(text, characters)
+        pages.append(page)
+        text = text[text.index(page) + len(page) :] if page else ""
+    return pages
+
+
+def relocated(gold: object, text: str) -> object:
+    """A gold span of the original text, found again in the OCR'd text (best fuzzy alignment)."""
+    from dataclasses import replace
+
+    from rapidfuzz import fuzz
+
+    quote = gold.quote  # type: ignore[attr-defined]
+    if not quote:
+        return gold
+    match = fuzz.partial_ratio_alignment(quote, text)
+    return replace(gold, quote=text[match.dest_start : match.dest_end], start=match.dest_start)  # type: ignore[type-var]
+
+
+def retrieval_on_scans() -> None:
+    from dataclasses import replace
+
+    from assistant.config import PROJECT_ROOT, Settings
+    from bench.scans import render_page
+    from eval.questions import DEFAULT_SET
+    from eval.runner import evaluate
+    from eval.suites import corpus_cases
+    from ingest.extract import extract
+
+    seeds = PROJECT_ROOT / "corpus"
+    with tempfile.TemporaryDirectory(prefix="quellen-ocr-") as tmp:
+        scans, read = Path(tmp) / "scans", Path(tmp) / "read"
+        scans.mkdir()
+        read.mkdir()
+        started, pages = time.perf_counter(), 0
+        for seed in sorted(seeds.glob("*.txt")):
+            images = [render_page(page, dpi=300).convert("RGB") for page in pages_of(seed.read_text(encoding="utf-8"))]
+            pdf = scans / seed.with_suffix(".pdf").name
+            images[0].save(pdf, save_all=True, append_images=images[1:], resolution=300)
+            # the text ingest stores for the scan, indexed under the seed's own name
+            (read / seed.name).write_text(extract(pdf).text, encoding="utf-8")
+            pages += len(images)
+        log.info("%d pages scanned and read in %.0f s", pages, time.perf_counter() - started)
+        cases = corpus_cases(DEFAULT_SET, seeds)
+        texts = {p.name: p.read_text(encoding="utf-8") for p in read.glob("*.txt")}
+        ocr_cases = [
+            replace(
+                case,
+                targets={
+                    g: tuple(relocated(gold, texts[gold.source]) for gold in golds) for g, golds in case.targets.items()
+                },
+            )
+            for case in cases
+        ]
+        results = {}
+        for name, corpus, run_cases in (("text", seeds, cases), ("OCR", read, ocr_cases)):
+            settings = Settings(corpus_dir=corpus, state_dir=Path(tmp) / f"state-{name}", llm_backend="extractive")
+            result = evaluate("corpus", run_cases, settings, corpus, systems=["quellen"], answers=False)
+            results[name] = result.summary["retrieval"]["quellen"]
+    log.info("| group | n | hit@5 text | hit@5 OCR | MRR text | MRR OCR |")
+    log.info("| --- | --- | --- | --- | --- | --- |")
+    for group, values in results["text"].items():
+        ocr = results["OCR"][group]
+        log.info(
+            "| %s | %d | %.3f | %.3f | %.3f | %.3f |",
+            group,
+            values["n"],
+            values["hit@5"],
+            ocr["hit@5"],
+            values["mrr"],
+            ocr["mrr"],
+        )
 
 
 if __name__ == "__main__":

@@ -37,11 +37,12 @@ def render_page(text: str, dpi: int = 300, skew: float = 0.0, noise: float = 0.0
     characters = int((width - 2 * margin) / (size * 0.6))
     y = margin
     for paragraph in text.split("\n"):
-        for line in textwrap.wrap(paragraph, characters) or [""]:
+        for line in textwrap.wrap(paragraph, characters):
             if y > height - margin - size:
                 break
             draw.text((margin, y), line, fill=0, font=font)
             y += int(size * 1.35)
+        y += int(size * 0.8)  # space between paragraphs, as in a letter
     if skew:
         page = page.rotate(skew, expand=False, fillcolor=255, resample=Image.Resampling.BICUBIC)
     if noise:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 from typing import Any
 
@@ -46,12 +47,28 @@ def check_tesseract() -> None:
 
 
 def ocr_image(image: Any) -> str:
-    """The text of one page image (PIL), lines kept, German and English."""
+    """The text of one page image (PIL), German and English, as paragraphs.
+
+    Tesseract ends every printed line with a newline; a paragraph's lines are joined
+    again (a word hyphenated at a line end too, when a lowercase letter follows), so the
+    text splits into sentences and chunks as the typed original would.
+    """
     import pytesseract
 
     check_tesseract()
     text = pytesseract.image_to_string(image.convert("L"), lang=LANGUAGES, config="--psm 3")
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip()
+    return unwrap("\n".join(line.rstrip() for line in text.splitlines()).strip())
+
+
+_HYPHENATED = re.compile(r"(\w)-\n(?=[a-zäöüß])")
+#: "Baden-\nWürttemberg": the hyphen belongs to the word
+_HYPHEN_WORD = re.compile(r"(\w)-\n(?=[A-ZÄÖÜ])")
+_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
+
+
+def unwrap(text: str) -> str:
+    """Printed lines joined into paragraphs; blank lines stay paragraph breaks."""
+    return _LINE_BREAK.sub(" ", _HYPHEN_WORD.sub(r"\1-", _HYPHENATED.sub(r"\1", text)))
 
 
 def image_pages(path: Any) -> list[Any]:

@@ -79,3 +79,10 @@ def test_without_tesseract_a_scan_is_skipped_by_name_and_the_rest_ingested(tmp_p
     assert run.returncode == 0, run.stderr
     assert "1 added" in run.stdout and "1 skipped" in run.stdout
     assert "scan.png" in run.stdout and "tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng" in run.stdout
+
+
+def test_printed_lines_are_joined_into_paragraphs() -> None:
+    from ingest.ocr import unwrap
+
+    printed = "Die Metropol-\nregion und Baden-\nWürttemberg\nzählen dazu.\n\nEin neuer Absatz."
+    assert unwrap(printed) == "Die Metropolregion und Baden-Württemberg zählen dazu.\n\nEin neuer Absatz."
