@@ -238,6 +238,12 @@ class Assistant:
     def documents(self) -> list[SourceRecord]:
         return self.store.list_sources()
 
+    def source_file(self, source: str) -> Path | None:
+        """The document's file in the corpus folder, when it is there (the page view of a PDF reads it)."""
+        corpus = self.settings.corpus_dir.resolve()
+        file = (corpus / source).resolve()
+        return file if file.is_file() and file.is_relative_to(corpus) else None
+
     def source_text(self, source: str) -> str | None:
         """Full text of an indexed document, as it was ingested (citation offsets point into it)."""
         return self.store.source_text(source)

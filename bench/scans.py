@@ -58,3 +58,22 @@ def page_text(text: str, characters: int = 1500) -> str:
     cut = text[:characters]
     end = max(cut.rfind("\n"), cut.rfind(". "))
     return cut[: end + 1].strip() if end > characters // 2 else cut.strip()
+
+
+def typeset_pdf(pages: list[str], path: Any) -> Any:
+    """A typed PDF (with a text layer) of ``pages``, one A4 page each: matplotlib's PDF backend
+    with TrueType fonts, so pypdf and pdfium read the words back."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Serif"}), PdfPages(path) as pdf:
+        for text in pages:
+            figure = plt.figure(figsize=PAGE_INCHES)
+            lines = [line for paragraph in text.split("\n") for line in (textwrap.wrap(paragraph, 80) or [""])]
+            figure.text(0.1, 0.92, "\n".join(lines), va="top", fontsize=POINTS, linespacing=1.4)
+            pdf.savefig(figure)
+            plt.close(figure)
+    return path

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.pipeline import build_assistant
 from assistant.users import UsersFile
+from bench.scans import typeset_pdf
 from tests.browser import copy_corpus, launched_chromium, require_chromium
 from ui.serving import serving
 
@@ -25,12 +26,19 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 USERS = {"anna": "anna-geheim-1", "ben": "ben-geheim-22"}
 LONG_WAIT = 120_000
+PDF_PAGES = [
+    "Protokoll des Netzwerks Alpenraum. Der Haushalt 2022 betrug 135.500 Euro. Die Mitgliedsbeiträge "
+    "wurden nicht erhöht. Der Vorstand legte den Bericht der Kassenprüfer vor, der keine Beanstandungen "
+    "enthielt. Die Arbeitsgruppe Verkehr berichtete über den Stand der grenzüberschreitenden Buslinien.",
+    "Die Jahressitzung des Netzwerks Alpenraum fand im Mai 2023 in Innsbruck statt. Weitere Angaben folgen.",
+]
 
 
 @pytest.fixture(scope="module")
 def app_url(corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
     corpus = copy_corpus(corpus_copy, tmp_path_factory.mktemp("chats-corpus"))
+    typeset_pdf(PDF_PAGES, corpus / "sitzung-alpenraum.pdf")
     state = tmp_path_factory.mktemp("chats-state")
     settings = Settings(corpus_dir=corpus, state_dir=state, llm_backend="extractive", reports_dir=state / "reports")
     for name, password in USERS.items():
@@ -255,3 +263,20 @@ def test_settings_and_documents_speak_the_users_language(app_url: str, browser, 
     expect(page.locator("#remove-status")).to_contain_text("kurznotiz.txt entfernt. Die Datei ist aufbewahrt")
     assert "/" not in page.locator("#remove-status").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "documents.png"))
+
+
+def test_a_cited_pdf_page_is_shown_as_printed_with_the_sentence_highlighted(app_url: str, browser) -> None:
+    page = logged_in(browser, app_url, "ben")
+    new_chat(page)
+    ask(page, "Wo fand die Jahressitzung des Netzwerks Alpenraum statt?")
+    labels = page.locator("#citations label").all_inner_texts()
+    pdf = [i for i, label in enumerate(labels) if "sitzung-alpenraum.pdf" in label]
+    assert pdf and "S. " in labels[pdf[0]], labels
+    page.locator("#citations label").nth(pdf[0]).click()
+    image = page.locator("#page-view img.quellen-page")
+    image.wait_for(timeout=30_000)
+    expect(page.locator("#page-view")).to_contain_text("Seite 2 von sitzung-alpenraum.pdf")
+    assert image.evaluate("img => img.naturalWidth") > 800
+    assert "Innsbruck" in page.locator("#source-viewer mark.quellen-quote").inner_text()
+    image.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "pdf-page.png"))

@@ -24,6 +24,7 @@ import gradio as gr
 from assistant.chat_store import ChatStore, open_chat_store
 from assistant.conversation import LOCAL_USER, Conversation
 from assistant.feedback import Rating
+from assistant.page_view import page_png, quote_page
 from assistant.pipeline import MAX_QUESTION_CHARS, SESSION_OPTIONS, Assistant, InvalidQuestionError, clean_question
 from assistant.types import Answer, Quote, Token
 from assistant.users import UsersFile
@@ -34,6 +35,7 @@ from ui.render import (
     SCROLL_CHAT_JS,
     SCROLL_TO_QUOTE_JS,
     citation_choices,
+    page_html,
     pick,
     render_answer,
     source_html,
@@ -191,17 +193,29 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             return gr.update(), -1
         return _citation_list(conversation.exchanges[exchange].answer), exchange
 
-    def open_source(value: str | None, conversation: Conversation, selected: int, request: gr.Request) -> str:
+    def open_source(
+        value: str | None, conversation: Conversation, selected: int, request: gr.Request
+    ) -> tuple[str, str]:
+        """The source text with the sentence marked, and for a PDF the printed page with it highlighted."""
         if not value or not (0 <= selected < len(conversation.exchanges)):
-            return ""
+            return "", ""
         answer = conversation.exchanges[selected].answer
         citation = pick(answer, value)
         if citation is None:
-            return ""
-        text = assistant.source_text(citation.passage.source)
+            return "", ""
+        passage = citation.passage
+        text = assistant.source_text(passage.source)
         if text is None:
-            return html.escape(say(request, "no_source", source=citation.passage.source))
-        return source_html(text, citation, answer.language, TEXTS[language_of(request)]["shortened"])
+            return html.escape(say(request, "no_source", source=passage.source)), ""
+        words = TEXTS[language_of(request)]
+        shown = source_html(text, citation, answer.language, words["shortened"])
+        file = assistant.source_file(passage.source) if passage.page is not None else None
+        if file is None or file.suffix.lower() != ".pdf":
+            return shown, ""
+        quote = citation.quote if citation.quote_start is not None else ""
+        number = quote_page(file, passage.page, passage.page_end or passage.page, quote)
+        label = words["page_view"].format(page=number, source=passage.source)
+        return shown, page_html(page_png(file, number, quote), label)
 
     def shown(conversation: Conversation, request: gr.Request, notice: str = "") -> tuple[Any, ...]:
         """Everything the chat column shows for ``conversation`` (the citation list starts empty)."""
@@ -212,6 +226,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             conversation,
             gr.update(choices=[], value=None),
             -1,
+            "",
             "",
             markdown,
             data,
@@ -241,7 +256,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         """
         latest = chats.list(user_of(request))
         if not latest:
-            return tuple(KEEP for _ in range(12))
+            return tuple(KEEP for _ in range(13))
         opened = list(open_chat(latest[0].id, request))
         opened[1] = KEEP
         return tuple(opened)
@@ -413,6 +428,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
                 with gr.Column(scale=4):
                     citations = gr.Radio(choices=[], label=t("citations"), elem_id="citations")
                     viewer = gr.HTML(label=t("viewer"), elem_id="source-viewer")
+                    page_view = gr.HTML(elem_id="page-view")
             with gr.Tab(t("documents"), id="documents"):
                 upload = gr.File(label=t("upload"), file_count="multiple", elem_id="upload")
                 add = gr.Button(t("add"), variant="primary", elem_id="add-files")
@@ -469,7 +485,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             trigger(None, None, None, js=SCROLL_CHAT_JS, api_name=False)
         question.input(None, [question], [counter], js=COUNTER_JS)
         chatbot.select(select_answer, [conversation], [citations, selected], api_name=False)
-        citations.change(open_source, [citations, conversation, selected], viewer, api_name=False).then(
+        citations.change(open_source, [citations, conversation, selected], [viewer, page_view], api_name=False).then(
             None, js=SCROLL_TO_QUOTE_JS
         )
         shown_outputs = [
@@ -479,6 +495,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
             citations,
             selected,
             viewer,
+            page_view,
             download,
             download_json,
             chat_picker,

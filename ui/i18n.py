@@ -79,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_line": "Gesucht nur in: {sources}",
         "confirm_remove": "{source} aus dem Index entfernen? Die Datei wird aufbewahrt, nicht gelöscht.",
         "counter": "{n} / {max} Zeichen",
+        "page_view": "Seite {page} von {source}, wie gedruckt; der belegende Satz ist gelb hinterlegt",
         # Gradio's own words that it has no German for
         "chatbot.copy_message": "Nachricht kopieren",
         "chatbot.copied_message": "Nachricht kopiert",
@@ -172,6 +173,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_line": "Searched only in: {sources}",
         "confirm_remove": "Remove {source} from the index? The file is kept, not deleted.",
         "counter": "{n} / {max} characters",
+        "page_view": "Page {page} of {source} as printed; the supporting sentence is shaded yellow",
         "chatbot.copy_message": "Copy message",
         "chatbot.copied_message": "Copied message",
         "eval_intro": "The evaluation asks a question set and measures retrieval, answers and citations. "

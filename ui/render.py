@@ -129,6 +129,19 @@ def source_html(text: str, citation: Citation, language: str, shortened_note: st
     return f'{head}{note}<div class="quellen-source-text" lang="{html.escape(p.language or language)}">{body}</div>'
 
 
+def page_html(png: bytes | None, label: str) -> str:
+    """The rendered PDF page as an inline image ("" when there is none)."""
+    if not png:
+        return ""
+    import base64
+
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<div class="quellen-page-head">{html.escape(label)}</div>'
+        f'<img class="quellen-page" alt="{html.escape(label)}" src="data:image/png;base64,{data}">'
+    )
+
+
 CSS = """
 #source-viewer .quellen-source-text { white-space: pre-wrap; max-height: 560px; overflow-y: auto;
   font-size: 0.92em; line-height: 1.45; padding: 0.5em; border: 1px solid var(--border-color-primary); }
@@ -136,6 +149,8 @@ CSS = """
 #source-viewer mark.quellen-quote { background: #ffd84d; color: #000; padding: 0 1px; }
 #source-viewer .quellen-source-head { margin-bottom: 0.4em; }
 #source-viewer .quellen-note { font-size: 0.85em; opacity: 0.8; margin-bottom: 0.3em; }
+#page-view img.quellen-page { width: 100%; border: 1px solid var(--border-color-primary); }
+#page-view .quellen-page-head { font-size: 0.9em; margin: 0.4em 0; }
 """
 
 #: run in the browser when a question is sent: follow the new answer even after the reader scrolled up
