@@ -77,3 +77,25 @@ def typeset_pdf(pages: list[str], path: Any) -> Any:
             pdf.savefig(figure)
             plt.close(figure)
     return path
+
+
+def table_pdf(before: str, rows: list[list[str]], after: str, path: Any) -> Any:
+    """A typed one-page PDF: a paragraph, a ruled table (first row = headers), a paragraph."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Serif"}):
+        figure = plt.figure(figsize=PAGE_INCHES)
+        figure.text(0.1, 0.92, "\n".join(textwrap.wrap(before, 80)), va="top", fontsize=POINTS, linespacing=1.4)
+        axes = figure.add_axes((0.1, 0.55, 0.8, 0.04 * len(rows)))
+        axes.axis("off")
+        table = axes.table(cellText=rows, loc="upper left", cellLoc="left")
+        table.auto_set_font_size(False)
+        table.set_fontsize(POINTS)
+        table.scale(1, 1.6)
+        figure.text(0.1, 0.45, "\n".join(textwrap.wrap(after, 80)), va="top", fontsize=POINTS, linespacing=1.4)
+        figure.savefig(path, format="pdf")
+        plt.close(figure)
+    return path

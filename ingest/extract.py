@@ -8,7 +8,7 @@ first, and its structure is kept as offsets into that string:
   Word "Heading" styles), so a chunk knows the section it belongs to;
 * ``pages``: the offset where each PDF page starts, so a citation names its page.
 
-Tables (HTML, DOCX) become one line per row with the column headers in it
+Tables (HTML, DOCX, ruled PDF tables) become one line per row with the column headers in it
 (:mod:`ingest.tables`), so a row can be found and cited on its own.
 
 Man pages (``name.1.gz``) are rendered by the system's ``man`` when it is installed.
@@ -39,7 +39,7 @@ from ingest.ocr import (
     ocr_image,
     render_pdf_page,
 )
-from ingest.tables import table_lines
+from ingest.tables import pdf_pages_with_tables, table_lines
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 #: part of every document's fingerprint: bump it when extraction changes the text it
 #: produces, so the next ingest converts every file again instead of keeping old text
-EXTRACT_VERSION = 4
+EXTRACT_VERSION = 5
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | IMAGE_SUFFIXES | {".pdf", ".docx"}
 #: larger files are refused before reading: a collection of documents, not a data dump
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -271,6 +271,11 @@ def _pdf(path: Path) -> Extracted:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
         raise UnreadableFileError(f"{path}: broken PDF ({error})") from error
+    try:
+        for index, text in pdf_pages_with_tables(path).items():
+            pages_text[index] = text
+    except Exception as error:  # pdfplumber failing on an odd PDF costs the tables, not the document
+        log.warning("%s: tables not read (%s); the page text stays as pypdf reads it", path, error)
     scanned = [i for i, page in enumerate(pages_text) if len(page) < MIN_TEXT_CHARS]
     ocr_pages: list[int] = []
     for index in scanned:

@@ -28,7 +28,7 @@ def table_lines(rows: Sequence[Sequence[str]], caption: str = "", heading: str =
     """
     cleaned = [[_clean(c) for c in row] for row in rows]
     cleaned = [row for row in cleaned if any(row)]
-    title = _clean(caption) or _clean(heading)
+    title = (_clean(caption) or _clean(heading)).rstrip(":").strip()
     lines = [_clean(caption)] if _clean(caption) else []
     if not cleaned:
         return lines
@@ -44,3 +44,37 @@ def table_lines(rows: Sequence[Sequence[str]], caption: str = "", heading: str =
         if cells:
             lines.append((f"{title}: " if title else "") + " | ".join(cells))
     return [line for line in lines if line]
+
+
+def pdf_pages_with_tables(path: object) -> dict[int, str]:
+    """Page index -> the page's text with its tables as rows, for the pages pdfplumber finds tables on.
+
+    pypdf reads a table as word soup, row by row without its columns; pdfplumber finds
+    ruled tables and their cells.  The text above, between and below the tables is read
+    by pdfplumber too, so the page keeps its order; the line right above a table titles
+    its rows.
+    """
+    import pdfplumber
+
+    pages: dict[int, str] = {}
+    with pdfplumber.open(str(path)) as pdf:
+        for index, page in enumerate(pdf.pages):
+            tables = page.find_tables()
+            if not tables:
+                continue
+            left, top, right, bottom = page.bbox
+            parts: list[str] = []
+            for table in sorted(tables, key=lambda t: t.bbox[1]):
+                above = (
+                    page.crop((left, top, right, table.bbox[1])).extract_text().strip() if table.bbox[1] > top else ""
+                )
+                if above:
+                    parts.append(above)
+                title = above.splitlines()[-1] if above else ""
+                parts.extend(table_lines(table.extract(), heading=title))
+                top = max(top, table.bbox[3])
+            below = page.crop((left, top, right, bottom)).extract_text().strip() if top < bottom else ""
+            if below:
+                parts.append(below)
+            pages[index] = "\n\n".join(parts)
+    return pages
