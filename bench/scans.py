@@ -65,6 +65,8 @@ def typeset_pdf(pages: list[str], path: Any) -> Any:
     with TrueType fonts, so pypdf and pdfium read the words back."""
     import matplotlib
 
+    _quiet_font_subsetting()
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
@@ -83,6 +85,8 @@ def table_pdf(before: str, rows: list[list[str]], after: str, path: Any) -> Any:
     """A typed one-page PDF: a paragraph, a ruled table (first row = headers), a paragraph."""
     import matplotlib
 
+    _quiet_font_subsetting()
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -99,3 +103,10 @@ def table_pdf(before: str, rows: list[list[str]], after: str, path: Any) -> Any:
         figure.savefig(path, format="pdf")
         plt.close(figure)
     return path
+
+
+def _quiet_font_subsetting() -> None:
+    """fontTools logs every table it prunes while matplotlib embeds a font: noise in a benchmark's output."""
+    import logging
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
