@@ -50,10 +50,16 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--retrieval", action="store_true", help="hit@5 on the OCR'd seeds vs the seeds")
+    parser.add_argument(
+        "--ocrmypdf", action="store_true", help="scanned PDFs read by ingest (pytesseract) vs by ocrmypdf, if installed"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.retrieval:
         retrieval_on_scans()
+        return
+    if args.ocrmypdf:
+        against_ocrmypdf()
         return
     seeds = sorted((PROJECT_ROOT / "corpus").glob("*.txt"))
     pages = {seed.name: page_text(seed.read_text(encoding="utf-8")) for seed in seeds}
@@ -94,6 +100,37 @@ def main() -> None:
         elapsed / len(pages),
         report.summary().splitlines()[0],
     )
+
+
+def against_ocrmypdf() -> None:
+    """The seeds' first pages as scanned PDFs (300 dpi): ingest's per-page pytesseract vs ocrmypdf's text layer."""
+    import ocrmypdf  # not a dependency: installed only for this comparison
+    from pypdf import PdfReader
+
+    from assistant.config import PROJECT_ROOT
+    from bench.scans import page_text, render_page
+    from ingest.extract import extract
+
+    logging.getLogger("ocrmypdf").setLevel(logging.WARNING)
+    results: dict[str, list[tuple[float, float]]] = {"ingest (pytesseract)": [], "ocrmypdf": []}
+    with tempfile.TemporaryDirectory(prefix="quellen-ocrmypdf-") as tmp:
+        for seed in sorted((PROJECT_ROOT / "corpus").glob("*.txt")):
+            truth = page_text(seed.read_text(encoding="utf-8"))
+            scan = Path(tmp) / seed.with_suffix(".pdf").name
+            render_page(truth, dpi=300).convert("RGB").save(scan, resolution=300)
+            started = time.perf_counter()
+            read = extract(scan).text
+            results["ingest (pytesseract)"].append((character_error_rate(read, truth), time.perf_counter() - started))
+            out = Path(tmp) / f"ocr-{scan.name}"
+            started = time.perf_counter()
+            ocrmypdf.ocr(scan, out, language=["deu", "eng"], output_type="pdf", progress_bar=False)
+            text = "\n".join(page.extract_text() or "" for page in PdfReader(out).pages)
+            results["ocrmypdf"].append((character_error_rate(text, truth), time.perf_counter() - started))
+    log.info("| reader | pages | CER | seconds per page |")
+    log.info("| --- | --- | --- | --- |")
+    for name, values in results.items():
+        cer = statistics.mean(v for v, _ in values)
+        log.info("| %s | %d | %.3f | %.2f |", name, len(values), cer, statistics.mean(s for _, s in values))
 
 
 def pages_of(text: str, characters: int = 1500) -> list[str]:
