@@ -181,6 +181,25 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.pipeline import build_assistant
+    from ui.app import build_server
+
+    settings = _settings(args)
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    assistant = build_assistant(settings)
+    assistant.ensure_ingested()
+    assistant.warm_up()
+    sys.stderr.write(f"quellen: API and chat on http://{settings.host}:{settings.port}/ (API docs at /docs)\n")
+    uvicorn.run(build_server(assistant), host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
@@ -284,6 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--watch", action="store_true", help="ingest new, changed and deleted files of the corpus folder")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", parents=[common], help="the HTTP API (REST and OpenAI-compatible) and the chat")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("docs", parents=[common], help="list the indexed documents")
     p.set_defaults(func=cmd_docs)

@@ -577,3 +577,24 @@ def launch(assistant: Assistant, prevent_thread_lock: bool = False) -> gr.Blocks
         css=CSS,
     )
     return demo
+
+
+def build_server(assistant: Assistant) -> Any:
+    """One FastAPI app on one port: the REST and OpenAI-compatible API (assistant.http_api) and this chat UI at /."""
+    from assistant.http_api import build_api
+
+    settings = assistant.settings
+    app = build_api(assistant)
+    demo = build_ui(assistant, open_chat_store(settings), EvalJobs(settings, settings.reports_dir))
+    demo.queue(default_concurrency_limit=4)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="/",
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=login_check(assistant),
+        max_file_size=int(settings.max_upload_mb * 1024 * 1024),
+        i18n=I18N,
+        css=CSS,
+    )

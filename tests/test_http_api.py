@@ -1,0 +1,102 @@
+"""``quellen serve``: the REST API with httpx (SSE included) and the OpenAI endpoint with the official client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from openai import NotFoundError, OpenAI
+
+from assistant.pipeline import Assistant
+from ui.serving import serving_api
+
+QUESTION = "Wo findet der zweite Metropolkongress statt?"
+
+
+@pytest.fixture(scope="module")
+def base(assistant: Assistant) -> Iterator[str]:
+    with serving_api(assistant.variant()) as url:
+        yield url
+
+
+def test_rest_ask_answers_in_the_public_shape(base: str) -> None:
+    answer = httpx.post(f"{base}/api/ask", json={"question": QUESTION}, timeout=120).json()
+    assert "Heilbronn" in answer["answer"] and answer["language"] == "de"
+    assert answer["citations"][0]["source"] == "europaeische-metropolregion-stuttgart.txt"
+    assert "Heilbronn" in answer["citations"][0]["quote"]["text"]
+    scoped = httpx.post(f"{base}/api/ask", json={"question": "Was ist EMTA?", "sources": ["presse*"]}, timeout=120)
+    assert scoped.json()["scope"] == ["presse*"]
+    passages = httpx.post(f"{base}/api/retrieve", json={"question": QUESTION, "k": 3}, timeout=60).json()
+    assert [p["n"] for p in passages] == [1, 2, 3] and "Heilbronn" in passages[0]["text"]
+    status = httpx.get(f"{base}/api/status", timeout=30).json()
+    assert status["documents"] == 5 and status["chunks"] > 50
+    documents = httpx.get(f"{base}/api/documents", timeout=30).json()
+    assert "presseinformation-netzwerkkonferenz-2007.txt" in {d["source"] for d in documents}
+
+
+def test_rest_ask_streams_the_quote_first_and_the_answer_last(base: str) -> None:
+    events = []
+    with httpx.stream(
+        "POST", f"{base}/api/ask", json={"question": QUESTION}, headers={"Accept": "text/event-stream"}, timeout=120
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        name = ""
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line[6:])))
+    assert events[0][0] == "quote" and "Heilbronn" in events[0][1]["text"]
+    assert events[-1][0] == "answer" and events[-1][1]["citations"]
+
+
+def test_bad_requests_get_a_clear_4xx(base: str) -> None:
+    for body, status, message in (
+        ({"question": "   "}, 422, "empty"),
+        ({"question": "x" * 3000}, 422, "at most 2000"),
+        ({"question": QUESTION, "sources": ["gibt-es-nicht*"]}, 422, "no indexed document matches"),
+        ({"question": QUESTION, "backend": "gpt-9"}, 422, "unknown backend"),
+    ):
+        response = httpx.post(f"{base}/api/ask", json=body, timeout=60)
+        assert response.status_code == status and message in response.json()["error"], response.text
+    broken = httpx.post(f"{base}/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and "json" in broken.text.lower()
+    missing = httpx.post(f"{base}/api/ask", json={"history": []})
+    assert missing.status_code == 422 and "question" in missing.text
+
+
+def test_the_official_openai_client_gets_cited_answers(base: str) -> None:
+    client = OpenAI(base_url=f"{base}/v1", api_key="not-needed")
+    assert "quellen" in [m.id for m in client.models.list().data]
+    completion = client.chat.completions.create(
+        model="quellen", messages=[{"role": "user", "content": "Why is the Verband Region Stuttgart a member of EMTA?"}]
+    )
+    text = completion.choices[0].message.content or ""
+    assert "S-Bahn" in text and "**Sources**" in text and "[1]" in text
+    citations = completion.model_extra["citations"]
+    assert citations and citations[0]["source"] == "european-networks-stuttgart-region.txt"
+
+    streamed, cited = "", []
+    for chunk in client.chat.completions.create(
+        model="quellen",
+        messages=[
+            {"role": "user", "content": "Wann fand der erste Metropolkongress statt?"},
+            {"role": "assistant", "content": "Am 22. Januar 2019."},
+            {"role": "user", "content": "Und wo findet der zweite statt?"},
+        ],
+        stream=True,
+    ):
+        streamed += chunk.choices[0].delta.content or "" if chunk.choices else ""
+        cited += (chunk.model_extra or {}).get("citations") or []
+    assert "Heilbronn" in streamed and "**Quellen**" in streamed, "the follow-up used the earlier user message"
+    assert cited and cited[0]["source"] == "europaeische-metropolregion-stuttgart.txt"
+    with pytest.raises(NotFoundError):
+        client.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": QUESTION}])
+
+
+def test_the_chat_ui_is_served_on_the_same_port(base: str) -> None:
+    page = httpx.get(f"{base}/", timeout=30)
+    assert page.status_code == 200 and "gradio" in page.text.lower()
+    assert httpx.get(f"{base}/docs", timeout=30).status_code == 200
