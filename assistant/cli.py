@@ -145,9 +145,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def _served_assistant(args: argparse.Namespace) -> Assistant:
+    """The assistant a server runs (``chat``, ``serve``): host and port from the flags, the index
+    filled on first start, BM25 built in the background, the corpus folder watched with ``--watch``."""
     from assistant.pipeline import build_assistant
-    from ui.app import launch
 
     settings = _settings(args)
     if args.host:
@@ -162,7 +163,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
         logging.getLogger("ingest.watch").setLevel(logging.INFO)
         watch_in_background(settings.corpus_dir, assistant.ingest)
-    launch(assistant)
+    return assistant
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    launch(_served_assistant(args))
     return 0
 
 
@@ -184,19 +191,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from assistant.pipeline import build_assistant
     from ui.app import build_server
 
-    settings = _settings(args)
-    if args.host:
-        settings.host = args.host
-    if args.port:
-        settings.port = args.port
-    assistant = build_assistant(settings)
-    assistant.ensure_ingested()
-    assistant.warm_up()
-    sys.stderr.write(f"quellen: API and chat on http://{settings.host}:{settings.port}/ (API docs at /docs)\n")
-    uvicorn.run(build_server(assistant), host=settings.host, port=settings.port, log_level="warning")
+    assistant = _served_assistant(args)
+    host, port = assistant.settings.host, assistant.settings.port
+    sys.stderr.write(f"quellen: API and chat on http://{host}:{port}/ (API docs at /docs)\n")
+    uvicorn.run(build_server(assistant), host=host, port=port, log_level="warning")
     return 0
 
 
@@ -227,6 +227,28 @@ def cmd_users(args: argparse.Namespace) -> int:
             raise ValueError("the two passwords differ")
     users.add(args.name, password)
     sys.stdout.write(f"saved {args.name}; the chat now asks for a login\n")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from assistant.api_keys import ApiKeys
+
+    keys = ApiKeys(_settings(args).api_keys_path)
+    if args.action == "list":
+        for name in keys.names():
+            sys.stdout.write(name + "\n")
+        return 0
+    if not args.name:
+        raise ValueError(f"quellen keys {args.action} needs a NAME")
+    if args.action == "remove":
+        try:
+            keys.remove(args.name)
+        except KeyError as error:
+            raise ValueError(str(error.args[0])) from None
+        sys.stdout.write(f"removed the key of {args.name}\n")
+        return 0
+    sys.stdout.write(keys.add(args.name) + "\n")
+    sys.stderr.write("keep it: it is shown only now (send it as Authorization: Bearer <key>)\n")
     return 0
 
 
@@ -307,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="the HTTP API (REST and OpenAI-compatible) and the chat")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--watch", action="store_true", help="ingest new, changed and deleted files of the corpus folder")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("docs", parents=[common], help="list the indexed documents")
@@ -317,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("keys", parents=[common], help="keys for the HTTP API (needed once the chat has a login)")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("chats", parents=[common], help="list saved conversations, or export one")
     p.add_argument("id", nargs="?", help="a conversation id: print it (Markdown, or --json)")

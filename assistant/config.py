@@ -244,6 +244,18 @@ class Settings(BaseSettings):
         return self.state_dir / "users.json"
 
     @property
+    def api_keys_path(self) -> Path:
+        """Keys for the HTTP API (``quellen keys add``); needed when the chat asks for a login."""
+        return self.state_dir / "api_keys.json"
+
+    @property
+    def login_required(self) -> bool:
+        """Whether the chat asks for a login (``auth`` or a user in the users file), and the API for a key."""
+        from assistant.users import UsersFile
+
+        return bool(self.auth) or bool(UsersFile(self.users_path).names())
+
+    @property
     def removed_dir(self) -> Path:
         """Where documents removed in the UI are moved to (never deleted)."""
         return self.state_dir / "removed"

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from assistant.api_keys import ApiKeys
 from assistant.cleaning import InvalidQuestionError, clean_question
 from assistant.pipeline import Assistant
 from assistant.scope import Scope
@@ -123,7 +127,23 @@ def _with_sources(answer: Answer) -> str:
 
 def build_api(assistant: Assistant) -> FastAPI:
     """The FastAPI app with the REST and OpenAI-compatible routes (the UI is mounted by ``serve``)."""
-    app = FastAPI(title="quellen", description="Cited answers from German and English documents.")
+    keys = ApiKeys(assistant.settings.api_keys_path)
+
+    def require_key(request: Request) -> None:
+        """With a login for the chat, the API needs a key too: ``Authorization: Bearer <key>``."""
+        if not assistant.settings.login_required:
+            return
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise ApiError(401, "this API needs a key: Authorization: Bearer <key> (quellen keys add NAME)")
+        if keys.owner(key.strip()) is None:
+            raise ApiError(401, "unknown API key")
+
+    app = FastAPI(
+        title="quellen",
+        description="Cited answers from German and English documents.",
+        dependencies=[Depends(require_key)],
+    )
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -147,6 +167,34 @@ def build_api(assistant: Assistant) -> FastAPI:
             | ({"ocr_pages": d.ocr_pages} if d.ocr_pages else {})
             for d in assistant.documents()
         ]
+
+    @app.post("/api/documents")
+    def upload(files: list[UploadFile]) -> dict[str, object]:
+        """Upload and ingest files (the UI's rules: safe names, supported types, the size limit)."""
+        with tempfile.TemporaryDirectory(prefix="quellen-upload-") as tmp:
+            received = []
+            for number, file in enumerate(files):
+                path = Path(tmp) / f"{number}"
+                with path.open("wb") as out:
+                    shutil.copyfileobj(file.file, out)
+                received.append((path, file.filename or ""))
+            report, refused = assistant.add_files(received)
+        return {
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "skipped": [{"source": Path(s.path).name, "reason": s.reason} for s in report.skipped],
+            "refused": [{"name": r.name, "reason": str(r)} for r in refused],
+        }
+
+    @app.delete("/api/documents/{name:path}")
+    def remove(name: str) -> dict[str, object]:
+        """Take a document out of the index; its file is kept aside, never deleted."""
+        try:
+            assistant.remove_document(name)
+        except KeyError:
+            raise ApiError(404, f"{name!r} is not in the index") from None
+        return {"removed": name}
 
     @app.post("/api/retrieve")
     def retrieve(body: RetrieveRequest) -> list[dict[str, object]]:

@@ -100,3 +100,56 @@ def test_the_chat_ui_is_served_on_the_same_port(base: str) -> None:
     page = httpx.get(f"{base}/", timeout=30)
     assert page.status_code == 200 and "gradio" in page.text.lower()
     assert httpx.get(f"{base}/docs", timeout=30).status_code == 200
+
+
+def test_documents_are_uploaded_and_removed_over_the_api(tmp_path, corpus_copy) -> None:
+    import shutil
+
+    from assistant.config import Settings
+    from assistant.pipeline import build_assistant
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    own = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
+    own.ensure_ingested()
+    note = "Das Netzwerk Alpenraum hat zwölf Mitgliedsregionen und ein Sekretariat in Innsbruck."
+    with serving_api(own) as url:
+        files = [
+            ("files", ("../../alpenraum.txt", note.encode(), "text/plain")),
+            ("files", ("programm.exe", b"MZ", "application/octet-stream")),
+        ]
+        report = httpx.post(f"{url}/api/documents", files=files, timeout=120).json()
+        assert report["added"] == ["alpenraum.txt"], report
+        assert report["refused"][0]["name"] == "programm.exe" and "unsupported" in report["refused"][0]["reason"]
+        answer = httpx.post(f"{url}/api/ask", json={"question": "Wo ist das Sekretariat des Netzwerks Alpenraum?"})
+        assert "Innsbruck" in answer.json()["answer"]
+        assert httpx.delete(f"{url}/api/documents/alpenraum.txt").json() == {"removed": "alpenraum.txt"}
+        gone = httpx.delete(f"{url}/api/documents/alpenraum.txt")
+        assert gone.status_code == 404 and "not in the index" in gone.json()["error"]
+    assert (corpus / "alpenraum.txt").exists() is False and not (corpus / "programm.exe").exists()
+
+
+def test_with_a_login_the_api_needs_a_key(tmp_path, settings) -> None:
+    from assistant.api_keys import ApiKeys
+    from assistant.pipeline import build_assistant
+    from assistant.users import UsersFile
+
+    own = settings.model_copy(update={"state_dir": tmp_path / "state"})
+    UsersFile(own.users_path).add("pruefer", "sehr-geheim-42")
+    key = ApiKeys(own.api_keys_path).add("skript")
+    assistant = build_assistant(own)
+    assistant.ensure_ingested()
+    with serving_api(assistant) as url:
+        for headers, status in (
+            ({}, 401),
+            ({"Authorization": "Bearer qk-falsch"}, 401),
+            ({"Authorization": "Basic x"}, 401),
+        ):
+            response = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, headers=headers, timeout=60)
+            assert response.status_code == status and "key" in response.json()["error"]
+        ok = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, headers={"Authorization": f"Bearer {key}"})
+        assert ok.status_code == 200 and "Heilbronn" in ok.json()["answer"]
+        client = OpenAI(base_url=f"{url}/v1", api_key=key)
+        assert "quellen" in [m.id for m in client.models.list().data]
+        with pytest.raises(Exception, match="401"):
+            OpenAI(base_url=f"{url}/v1", api_key="qk-falsch").models.list()
