@@ -20,6 +20,7 @@ from assistant.conversation import LOCAL_USER
 from assistant.types import Answer, Quote, Token
 
 if TYPE_CHECKING:
+    from assistant.name_file import NameFile
     from assistant.pipeline import Assistant
 
 
@@ -200,24 +201,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listed_or_removed(entries: NameFile, args: argparse.Namespace, command: str) -> bool:
+    """``list`` and ``remove NAME`` of ``quellen users`` / ``quellen keys``; False when the action is ``add``."""
+    if args.action == "list":
+        for name in entries.names():
+            sys.stdout.write(name + "\n")
+        return True
+    if not args.name:
+        raise ValueError(f"quellen {command} {args.action} needs a NAME")
+    if args.action == "add":
+        return False
+    try:
+        entries.remove(args.name)
+    except KeyError as error:
+        raise ValueError(str(error.args[0])) from None
+    sys.stdout.write(f"removed {args.name}\n")
+    return True
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
     from assistant.users import UsersFile
 
     users = UsersFile(_settings(args).users_path)
-    if args.action == "list":
-        for name in users.names():
-            sys.stdout.write(name + "\n")
-        return 0
-    if not args.name:
-        raise ValueError(f"quellen users {args.action} needs a NAME")
-    if args.action == "remove":
-        try:
-            users.remove(args.name)
-        except KeyError as error:
-            raise ValueError(str(error.args[0])) from None
-        sys.stdout.write(f"removed {args.name}\n")
+    if _listed_or_removed(users, args, "users"):
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -234,18 +242,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from assistant.api_keys import ApiKeys
 
     keys = ApiKeys(_settings(args).api_keys_path)
-    if args.action == "list":
-        for name in keys.names():
-            sys.stdout.write(name + "\n")
-        return 0
-    if not args.name:
-        raise ValueError(f"quellen keys {args.action} needs a NAME")
-    if args.action == "remove":
-        try:
-            keys.remove(args.name)
-        except KeyError as error:
-            raise ValueError(str(error.args[0])) from None
-        sys.stdout.write(f"removed the key of {args.name}\n")
+    if _listed_or_removed(keys, args, "keys"):
         return 0
     sys.stdout.write(keys.add(args.name) + "\n")
     sys.stderr.write("keep it: it is shown only now (send it as Authorization: Bearer <key>)\n")

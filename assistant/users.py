@@ -9,14 +9,12 @@ hashing by hand is the one thing never to write by hand.
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import os
 import re
-import threading
-from pathlib import Path
 
 import bcrypt
+
+from assistant.name_file import NameFile
 
 log = logging.getLogger(__name__)
 
@@ -26,33 +24,9 @@ MIN_PASSWORD_CHARS = 8
 #: bcrypt reads at most 72 bytes of a password; refuse longer ones rather than cut them silently
 MAX_PASSWORD_BYTES = 72
 
-_lock = threading.Lock()
 
-
-class UsersFile:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _read(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{self.path.name} is not a valid users file: {error}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{self.path.name} is not a valid users file: expected an object of name: hash")
-        return {str(k): str(v) for k, v in data.items()}
-
-    def _write(self, users: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".part")
-        partial.write_text(json.dumps(users, indent=1, sort_keys=True), encoding="utf-8")
-        os.chmod(partial, 0o600)
-        partial.replace(self.path)
-
-    def names(self) -> list[str]:
-        return sorted(self._read())
+class UsersFile(NameFile):
+    kind = "users file"
 
     def add(self, name: str, password: str) -> None:
         """Add a user or set a new password for one."""
@@ -63,20 +37,8 @@ class UsersFile:
             raise ValueError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
         if len(encoded) > MAX_PASSWORD_BYTES:
             raise ValueError(f"a password may have at most {MAX_PASSWORD_BYTES} bytes")
-        hashed = bcrypt.hashpw(encoded, bcrypt.gensalt()).decode("ascii")
-        with _lock:
-            users = self._read()
-            users[name] = hashed
-            self._write(users)
+        self._put(name, bcrypt.hashpw(encoded, bcrypt.gensalt()).decode("ascii"))
         log.info("user %s saved in %s", name, self.path.name)
-
-    def remove(self, name: str) -> None:
-        with _lock:
-            users = self._read()
-            if name not in users:
-                raise KeyError(f"no user {name}")
-            del users[name]
-            self._write(users)
 
     def check(self, name: str, password: str) -> bool:
         """True when ``password`` is ``name``'s (constant time in bcrypt; unknown names cost the same)."""
