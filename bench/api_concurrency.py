@@ -1,0 +1,125 @@
+"""Many HTTP API clients at once against ``quellen serve``: no error, the same answers as alone.
+
+Each client is its own ``httpx.Client`` asking one question (round-robin over
+``QUESTIONS``) through ``POST /api/ask``; the baseline is every question asked alone, in
+the same run.  Throughput and p95 are printed with their ratios to the baseline.
+
+    .venv/bin/python bench/api_concurrency.py --clients 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("bench.api_concurrency")
+
+QUESTIONS = [
+    "Wo findet der zweite Metropolkongress statt?",
+    "Why is the Verband Region Stuttgart a member of EMTA?",
+    "Was ist das IKM?",
+    "Wer sitzt im Managing Committee von METREX?",
+]
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: question -> answer texts seen
+    answers: dict[str, set[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def ask(url: str, question: str, run: Run, lock: threading.Lock) -> None:
+    import httpx
+
+    started = time.perf_counter()
+    try:
+        with httpx.Client(base_url=url, timeout=600) as client:
+            response = client.post("/api/ask", json={"question": question})
+            response.raise_for_status()
+            text = response.json()["answer"]
+    except Exception as error:  # a failing client is the measurement
+        with lock:
+            run.errors.append(f"{type(error).__name__}: {error}")
+        return
+    with lock:
+        run.latencies.append(time.perf_counter() - started)
+        run.answers.setdefault(question, set()).add(text)
+
+
+def alone(url: str) -> Run:
+    run, lock = Run(), threading.Lock()
+    started = time.perf_counter()
+    for question in QUESTIONS:
+        ask(url, question, run, lock)
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def together(url: str, clients: int) -> Run:
+    run, lock = Run(), threading.Lock()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for i in range(clients):
+            pool.submit(ask, url, QUESTIONS[i % len(QUESTIONS)], run, lock)
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def differing(loaded: Run, baseline: Run) -> list[str]:
+    return [q for q, seen in loaded.answers.items() if seen - baseline.answers.get(q, set())]
+
+
+def main() -> None:
+    from assistant.config import PROJECT_ROOT, Settings
+    from assistant.pipeline import build_assistant
+    from ui.serving import serving_api
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--backend", choices=["extractive", "local"], default="extractive")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with tempfile.TemporaryDirectory(prefix="quellen-api-bench-") as tmp:
+        settings = Settings(corpus_dir=PROJECT_ROOT / "corpus", state_dir=Path(tmp), llm_backend=args.backend)
+        assistant = build_assistant(settings)
+        assistant.ensure_ingested()
+        with serving_api(assistant) as url:
+            baseline = alone(url)
+            loaded = together(url, args.clients)
+    for name, run in (("alone", baseline), (f"{args.clients} clients", loaded)):
+        log.info(
+            "%-11s answers %3d  errors %d  throughput %.2f/s  p50 %.2f s  p95 %.2f s",
+            name,
+            len(run.latencies),
+            len(run.errors),
+            run.throughput,
+            run.p(0.5),
+            run.p(0.95),
+        )
+    log.info(
+        "ratios: throughput %.2fx, p95 %.2fx; answers differing from alone: %s",
+        loaded.throughput / baseline.throughput,
+        loaded.p(0.95) / baseline.p(0.95),
+        differing(loaded, baseline) or "none",
+    )
+
+
+if __name__ == "__main__":
+    main()
