@@ -41,6 +41,7 @@ EXAMPLES = [
         f"curl -sN {DOCUMENTED}/api/ask -H 'Accept: text/event-stream' -H 'Content-Type: application/json' "
         f'-d \'{{"question": "Was ist EMTA?"}}\'',
     ),
+    ("api-documents", f"curl -s {DOCUMENTED}/api/documents {JSON}"),
     ("api-models", f"curl -s {DOCUMENTED}/v1/models {JSON}"),
     (
         "api-chat",
