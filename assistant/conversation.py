@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from assistant.types import Answer
+from assistant.types import Answer, Citation
 
 #: the one user of an installation without login
 LOCAL_USER = "local"
@@ -19,6 +19,12 @@ _HEADINGS = {
     "de": {"title": "Gespräch mit quellen", "question": "Frage", "answer": "Antwort", "sources": "Quellen"},
     "en": {"title": "Conversation with quellen", "question": "Question", "answer": "Answer", "sources": "Sources"},
 }
+
+
+def source_line(citation: Citation, language: str) -> str:
+    """One source of an answer as a Markdown list item: "- [1] file.txt, chars 10–90: “the quote”"."""
+    quote = " ".join(citation.quote.split())
+    return f"- [{citation.n}] {citation.passage.location(language)}: “{quote}”"
 
 
 @dataclass
@@ -59,9 +65,7 @@ class Conversation:
             lines += [f"## {number}. {h['question']}: {exchange.question}", "", answer.answer, ""]
             if answer.citations:
                 lines += [f"**{h['sources']}**", ""]
-                for citation in answer.citations:
-                    quote = " ".join(citation.quote.split())
-                    lines.append(f"- [{citation.n}] {citation.passage.location(language)}: “{quote}”")
+                lines += [source_line(citation, language) for citation in answer.citations]
                 lines.append("")
             if answer.backend:
                 lines += [f"<sub>{answer.backend}</sub>", ""]

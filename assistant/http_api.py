@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from assistant.api_keys import ApiKeys
 from assistant.cleaning import InvalidQuestionError, clean_question
+from assistant.conversation import source_line
 from assistant.pipeline import Assistant
 from assistant.scope import Scope
 from assistant.types import Answer, Quote, Token
@@ -119,9 +120,7 @@ def _with_sources(answer: Answer) -> str:
     if not answer.citations:
         return answer.answer
     heading = "Quellen" if answer.language == "de" else "Sources"
-    lines = [
-        f"- [{c.n}] {c.passage.location(answer.language)}: “{' '.join(c.quote.split())}”" for c in answer.citations
-    ]
+    lines = [source_line(c, answer.language) for c in answer.citations]
     return f"{answer.answer}\n\n**{heading}**\n" + "\n".join(lines)
 
 

@@ -195,11 +195,10 @@ class Assistant:
         """
         if source not in {r.source for r in self.store.list_sources()}:
             raise KeyError(f"{source!r} is not in the index")
-        corpus = self.settings.corpus_dir.resolve()
-        file = (corpus / source).resolve()
+        file = self.source_file(source)
         moved: Path | None = None
         with self._ingest_lock:
-            if file.is_file() and file.is_relative_to(corpus):
+            if file is not None:
                 stamp = time.strftime("%Y%m%d-%H%M%S")
                 moved = self.settings.removed_dir / stamp / source
                 moved.parent.mkdir(parents=True, exist_ok=True)

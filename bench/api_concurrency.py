@@ -15,8 +15,9 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.concurrency import Outcome
 
 log = logging.getLogger("bench.api_concurrency")
 
@@ -28,30 +29,14 @@ QUESTIONS = [
 ]
 
 
-@dataclass
-class Run:
-    latencies: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    #: question -> answer texts seen
-    answers: dict[str, set[str]] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def p(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-
-def ask(url: str, question: str, run: Run, lock: threading.Lock) -> None:
+def ask(url: str, index: int, run: Outcome, lock: threading.Lock) -> None:
+    """One client asking ``QUESTIONS[index]``; its answer is kept under ``(index, 0)`` as a dialogue's turn."""
     import httpx
 
     started = time.perf_counter()
     try:
         with httpx.Client(base_url=url, timeout=600) as client:
-            response = client.post("/api/ask", json={"question": question})
+            response = client.post("/api/ask", json={"question": QUESTIONS[index]})
             response.raise_for_status()
             text = response.json()["answer"]
     except Exception as error:  # a failing client is the measurement
@@ -60,30 +45,26 @@ def ask(url: str, question: str, run: Run, lock: threading.Lock) -> None:
         return
     with lock:
         run.latencies.append(time.perf_counter() - started)
-        run.answers.setdefault(question, set()).add(text)
+        run.answers.setdefault((index, 0), set()).add(text)
 
 
-def alone(url: str) -> Run:
-    run, lock = Run(), threading.Lock()
+def alone(url: str) -> Outcome:
+    run, lock = Outcome(), threading.Lock()
     started = time.perf_counter()
-    for question in QUESTIONS:
-        ask(url, question, run, lock)
+    for index in range(len(QUESTIONS)):
+        ask(url, index, run, lock)
     run.seconds = time.perf_counter() - started
     return run
 
 
-def together(url: str, clients: int) -> Run:
-    run, lock = Run(), threading.Lock()
+def together(url: str, clients: int) -> Outcome:
+    run, lock = Outcome(), threading.Lock()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         for i in range(clients):
-            pool.submit(ask, url, QUESTIONS[i % len(QUESTIONS)], run, lock)
+            pool.submit(ask, url, i % len(QUESTIONS), run, lock)
     run.seconds = time.perf_counter() - started
     return run
-
-
-def differing(loaded: Run, baseline: Run) -> list[str]:
-    return [q for q, seen in loaded.answers.items() if seen - baseline.answers.get(q, set())]
 
 
 def main() -> None:
@@ -109,15 +90,15 @@ def main() -> None:
             name,
             len(run.latencies),
             len(run.errors),
-            run.throughput,
+            run.turns / run.seconds,
             run.p(0.5),
             run.p(0.95),
         )
     log.info(
         "ratios: throughput %.2fx, p95 %.2fx; answers differing from alone: %s",
-        loaded.throughput / baseline.throughput,
+        (loaded.turns / loaded.seconds) / (baseline.turns / baseline.seconds),
         loaded.p(0.95) / baseline.p(0.95),
-        differing(loaded, baseline) or "none",
+        loaded.differing(baseline) or "none",
     )
 
 

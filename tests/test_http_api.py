@@ -157,9 +157,9 @@ def test_with_a_login_the_api_needs_a_key(tmp_path, settings) -> None:
 
 @pytest.mark.slow
 def test_twenty_api_clients_at_once_get_the_answers_they_get_alone(base: str) -> None:
-    from bench.api_concurrency import alone, differing, together
+    from bench.api_concurrency import alone, together
 
     baseline = alone(base)
     loaded = together(base, 20)
     assert not baseline.errors and not loaded.errors, loaded.errors[:3]
-    assert len(loaded.latencies) == 20 and not differing(loaded, baseline)
+    assert loaded.turns == 20 and not loaded.differing(baseline)

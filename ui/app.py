@@ -21,7 +21,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.chat_store import ChatStore, open_chat_store
+from assistant.chat_store import ChatStore, open_chat_store, title_of
 from assistant.conversation import LOCAL_USER, Conversation
 from assistant.feedback import Rating
 from assistant.page_view import page_png, quote_page
@@ -181,9 +181,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         listed = chat_list(request, conversation.id)
         yield chat, "", conversation, _citation_list(answer), latest, notice, listed, markdown, data
 
-    def _citation_list(answer: Answer | None) -> Any:
-        if answer is None:
-            return gr.update(choices=[], value=None)
+    def _citation_list(answer: Answer) -> Any:
         return gr.update(choices=citation_choices(answer), value=None)
 
     def select_answer(conversation: Conversation, event: gr.SelectData) -> tuple[Any, int]:
@@ -267,7 +265,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         if not (title or "").strip():
             return conversation, KEEP, say(request, "empty_title")
         chats.rename(user_of(request), conversation.id, title)
-        conversation.title = " ".join(title.split())
+        conversation.title = title_of(title)
         return conversation, chat_list(request, conversation.id), say(request, "chat_renamed")
 
     def ask_delete(conversation: Conversation, request: gr.Request) -> tuple[Any, str]:
