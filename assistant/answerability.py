@@ -25,7 +25,9 @@ import numpy as np
 from llama_index.core.llms import LLM
 
 from assistant.answer_type import asked_types, fact_spans
+from assistant.answering import evidence_judge_messages
 from assistant.lexical import tokens
+from assistant.llm import yes_probability
 from assistant.logistic import LogisticModel
 from assistant.logistic import load_models as load_logistic
 from assistant.rerank import ask_yes_no
@@ -63,6 +65,17 @@ def judge_joint(llm: LLM, question: str, evidence: Sequence[Passage]) -> float:
     )
 
 
+def judge_evidence(llm: LLM, question: str, evidence: Sequence[Passage]) -> float | None:
+    """The model's probability of "yes": the evidence prompt's sentences state the answer.
+
+    Asked in the answer prompt itself (its system prompt, worked examples, question and
+    all evidence items; only the last line differs), so with the answer model as judge
+    llama.cpp has evaluated nearly all of it already for the answer that follows.
+    ``None`` when an endpoint replies neither yes nor no (it did not judge).
+    """
+    return yes_probability(llm, evidence_judge_messages(question, evidence), undecided=None)
+
+
 def search_signals(question: str, language: str, passages: Sequence[Passage], evidence: Sequence[Passage]) -> dict:
     """Signals read from the search and the evidence alone (no model call)."""
     content = {t for t in tokens(question, language) if len(t) >= 4}
@@ -85,8 +98,9 @@ def search_signals(question: str, language: str, passages: Sequence[Passage], ev
 
 
 #: the signals that need the judge model, and how each is read
-JUDGE_SIGNALS: dict[str, Callable[[LLM, str, Sequence[Passage]], float]] = {
+JUDGE_SIGNALS: dict[str, Callable[[LLM, str, Sequence[Passage]], float | None]] = {
     "judge_joint": judge_joint,
+    "judge_evidence": judge_evidence,
 }
 SEARCH_SIGNALS = ["pass_cos", "ev_best", "ev_top3", "coverage", "names_nums", "type_found"]
 
@@ -98,8 +112,11 @@ def read_signals(
     passages: Sequence[Passage],
     evidence: Sequence[Passage],
     judge: LLM | None,
-) -> dict[str, float]:
-    """The named signals (the judge's only when asked for: each costs one prompt evaluation)."""
+) -> dict[str, float | None]:
+    """The named signals (the judge's only when asked for: each costs one prompt evaluation).
+
+    A judge signal is ``None`` when the judge did not judge (see :func:`judge_evidence`).
+    """
     values = search_signals(question, language, passages, evidence)
     for name in names:
         if name in JUDGE_SIGNALS:

@@ -31,6 +31,7 @@ from assistant.prompts import (
     EXTRACTIVE_INTRO,
     REFUSAL,
     SYSTEM,
+    evidence_judge_prompt,
     evidence_prompt,
     user_prompt,
 )
@@ -74,11 +75,25 @@ def evidence_messages(question: str, language: Language, evidence: Sequence[Pass
     Everything before the question is the same for every question and language, so the
     local model keeps it evaluated and reads only the new question and sentences.
     """
+    prompt = evidence_prompt(question, evidence, language)
+    return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=prompt)]
+
+
+def evidence_judge_messages(question: str, evidence: Sequence[Passage]) -> list[ChatMessage]:
+    """The evidence prompt asking "do these sources state the answer?" (the answerability judge).
+
+    The same fixed part and the same question and sentences as :func:`evidence_messages`,
+    so in the answer model's context the judgement and the answer after it share nearly
+    every evaluated token.
+    """
+    return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=evidence_judge_prompt(question, evidence))]
+
+
+def _evidence_prefix() -> list[ChatMessage]:
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=EVIDENCE_SYSTEM)]
     for user, assistant in EVIDENCE_EXAMPLES:
         messages.append(ChatMessage(role=MessageRole.USER, content=user))
         messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=assistant))
-    messages.append(ChatMessage(role=MessageRole.USER, content=evidence_prompt(question, evidence, language)))
     return messages
 
 

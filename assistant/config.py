@@ -93,14 +93,15 @@ class Settings(BaseSettings):
     followup_rewrite: Literal["llm", "rules"] = Field(
         "llm",
         description="How follow-up questions become searchable: llm (the answer LLM rewrites them into a "
-        "standalone question; needs llm_backend local or openai, else rules) or rules (the previous question "
-        "is prepended).",
+        "standalone question; with extractive answers the judge's model does, unless answerability is off: then "
+        "rules) or rules (the previous question is prepended).",
     )
     translate_query: bool = Field(
         True,
         description="Also search with the question translated into the other language (German <-> English) "
-        "by the answer LLM, fusing dense and BM25 by reciprocal rank; ignored without an LLM. Costs one short "
-        "generation (~1.5 s locally) per question.",
+        "by the answer LLM, fusing dense and BM25 by reciprocal rank; with extractive answers by the packaged "
+        "model the answerability judge loads anyway (not with answerability off). Costs one short generation "
+        "(~1 s locally) per question.",
     )
     translate_skip_score: float | None = Field(
         0.7,

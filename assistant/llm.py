@@ -174,12 +174,12 @@ def limited(llm: LLM, max_tokens: int, logprobs: bool = False) -> LLM:
     return llm.model_copy(update=update)
 
 
-def yes_probability(llm: LLM, messages: Sequence[ChatMessage]) -> float:
+def yes_probability(llm: LLM, messages: Sequence[ChatMessage], undecided: float | None = 0.5) -> float | None:
     """How strongly ``llm`` answers "yes" to ``messages`` (0..1): a graded yes/no judgement.
 
     The local model reports token probabilities; an OpenAI-compatible endpoint is asked
     for one token with log-probabilities, and when it gives none the answer's first word
-    counts as 1.0 (yes) or 0.0 (no), and 0.5 when it is neither (the endpoint did not judge).
+    counts as 1.0 (yes) or 0.0 (no), and ``undecided`` when it is neither (the endpoint did not judge).
     """
     if isinstance(llm, LlamaCppChat):
         return llm.yes_probability(messages)
@@ -197,7 +197,7 @@ def yes_probability(llm: LLM, messages: Sequence[ChatMessage]) -> float:
         return yes / (yes + no)
     first = (response.message.content or "").strip().lower().split(maxsplit=1)[:1]
     word = first[0].strip(".,!:;") if first else ""
-    return 1.0 if word in ("yes", "ja") else 0.0 if word in ("no", "nein") else 0.5
+    return 1.0 if word in ("yes", "ja") else 0.0 if word in ("no", "nein") else undecided
 
 
 def rewrite_llm(llm: LLM) -> LLM:
@@ -251,24 +251,28 @@ def build_llm(settings: Settings) -> LLM | None:
     )
 
 
-def judge_llm(settings: Settings, rewrite: LLM | None) -> LLM:
+def judge_llm(settings: Settings, answer_llm: LLM | None) -> LLM:
     """The model that judges whether evidence answers a question (assistant.answerability).
 
-    With an answer LLM it is the rewrite LLM (:func:`rewrite_llm`), so the answer
-    context keeps its cached prompt.  The extractive backend writes no answer
-    but still lets the packaged local model judge: one decoding step per question
-    (~1-2 s on 2 cores), the only way measured to tell near misses from answers.
+    The judgement is asked in the answer prompt (same system prompt, worked examples,
+    question and evidence; only the last line differs), so with an answer LLM it is that
+    LLM: llama.cpp reuses the evaluated prompt for the answer, and an endpoint its prefix
+    cache.  The extractive backend writes no answer but still lets the packaged local
+    model judge, in a context of its own that keeps the fixed prompt part evaluated
+    (~0.5-1 s per question on 2 cores), the only way measured to tell near misses from
+    answers.
     """
-    if rewrite is not None:
-        return rewrite
-    return _local_judge(str(settings.llm_model_path or ensure_model(settings.models_dir)), settings.llm_threads)
+    if answer_llm is not None:
+        return answer_llm
+    model_path = str(settings.llm_model_path or ensure_model(settings.models_dir))
+    return _local_judge(model_path, settings.llm_threads, settings.llm_context)
 
 
 @functools.lru_cache(maxsize=2)
-def _local_judge(model_path: str, threads: int) -> LlamaCppChat:
+def _local_judge(model_path: str, threads: int, context: int) -> LlamaCppChat:
     """One judge per model file and process: every extractive assistant variant shares it."""
     log.info("loading local LLM %s as the answerability judge", model_path)
-    return LlamaCppChat(model_path=model_path, n_threads=threads, n_ctx=REWRITE_CONTEXT, max_tokens=1, temperature=0.0)
+    return LlamaCppChat(model_path=model_path, n_threads=threads, n_ctx=context, max_tokens=1, temperature=0.0)
 
 
 def describe_llm(settings: Settings) -> str:

@@ -134,18 +134,24 @@ class Assistant:
     def rewriter(self) -> QueryRewriter | None:
         """Follow-up and translation rewrites; locally in a context of their own, so the answer
         context keeps its fixed prompt evaluated between questions."""
-        if self.llm is None:
-            return None
         if self._llm_owner is not None:
             return self._llm_owner.rewriter
-        return QueryRewriter(rewrite_llm(self.llm))
+        if self.llm is not None:
+            return QueryRewriter(rewrite_llm(self.llm))
+        if self.llm_features:  # extractive answers: the judge's model is loaded anyway
+            return QueryRewriter(rewrite_llm(self.judge))
+        return None
 
     @cached_property
     def judge(self) -> LLM:
-        """The model that judges whether the evidence answers (assistant.answerability), loaded on first use."""
+        """The model that judges whether the evidence answers (assistant.answerability), loaded on first use.
+
+        The answer LLM itself when there is one: the judgement is asked in the answer
+        prompt, so the answer reuses what the judgement evaluated (assistant.llm.judge_llm).
+        """
         if self._llm_owner is not None:
             return self._llm_owner.judge
-        return judge_llm(self.settings, self.rewriter.llm if self.rewriter is not None else None)
+        return judge_llm(self.settings, self.llm)
 
     @cached_property
     def reranker(self) -> LlmJudgeReranker | None:
@@ -263,8 +269,13 @@ class Assistant:
 
     @property
     def llm_features(self) -> bool:
-        """Whether retrieval may use the LLM (only when answers come from one: extractive mode stays LLM-free)."""
-        return self.settings.llm_backend != "extractive"
+        """Whether the search may use a model (translation, follow-up rewrites).
+
+        With an answer LLM always; with extractive answers when the answerability judge
+        loads the packaged model anyway (``answerability="judge"``, the default): its
+        translation lets a German question find its English sentence to quote.
+        """
+        return self.settings.llm_backend != "extractive" or self.settings.answerability == "judge"
 
     def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
         """The quote, then tokens as they are generated, then one final :class:`Answer`.
@@ -292,6 +303,8 @@ class Assistant:
         changed = [] if self.settings.pipeline == "evidence" else [self.settings.pipeline]
         if self.settings.answerability != "judge":
             changed.append("no gate" if self.settings.answerability == "off" else f"{self.settings.answerability} gate")
+        if not self.settings.translate_query:
+            changed.append("no translation")
         return f"{self.answerer_name} [{', '.join(changed)}]" if changed else self.answerer_name
 
     def status(self) -> Status:
@@ -314,7 +327,7 @@ class Assistant:
         if self.llm_features:
             if self.settings.translate_query:
                 parts.append("translation")
-            if self.settings.reranker == "llm":
+            if self.settings.reranker == "llm" and self.settings.llm_backend != "extractive":
                 parts.append("LLM rerank")
             if self.settings.followup_rewrite == "llm":
                 parts.append("LLM follow-ups")

@@ -106,6 +106,21 @@ def _evidence_turn(question: str, sources: str, language: Language) -> str:
     return f"Question: {question.strip()}\n\nSources:\n{sources}\n\n{_ANSWER_IN[language]}"
 
 
+#: the answerability judge's last line in place of "Answer in …" (assistant.answerability)
+JUDGE_QUESTION = "Do these sources state the answer to the question? Reply yes or no."
+
+
+def evidence_judge_prompt(question: str, evidence: Sequence[Passage]) -> str:
+    """The evidence prompt's user turn asking yes/no instead of an answer.
+
+    Everything up to the last line is the answer prompt's own text, so in the answer
+    model's context llama.cpp reuses it: the judgement costs a dozen tokens, and the
+    answer after it only the "Answer in …" line.
+    """
+    lines = [f"[{n}] {neutralise(' '.join(p.text.split()))}" for n, p in enumerate(evidence, start=1)]
+    return f"Question: {question.strip()}\n\nSources:\n" + "\n".join(lines) + f"\n\n{JUDGE_QUESTION}"
+
+
 #: worked examples as (user, assistant) turns, the same for every question (cached prefix)
 EVIDENCE_EXAMPLES: list[tuple[str, str]] = [
     (

@@ -24,7 +24,8 @@ _SYSTEM = "You judge search results for a question. The passage may be in German
 def ask_yes_no(llm: LLM, system: str, user: str) -> float:
     """The probability of "yes" as the model's next token after ``system`` and ``user``."""
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
-    return yes_probability(llm, messages)
+    probability = yes_probability(llm, messages)
+    return 0.5 if probability is None else probability
 
 
 class LlmJudgeReranker:

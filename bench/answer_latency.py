@@ -2,9 +2,10 @@
 
 Runs a few fixed questions (German and English) through the real pipeline, once per
 answer backend given, against a fresh index of the default corpus in a temporary
-folder.  ``BACKEND:RECIPE`` measures another question pipeline in the same run
-(``local:passages`` is the pipeline before evidence selection), so a change and its
-baseline are compared on one machine state.  Each backend answers one warm-up question
+folder.  ``BACKEND:OPTION[+OPTION]`` (the options of ``quellen eval --backends``)
+measures another question pipeline in the same run (``local:passages`` is the pipeline
+before evidence selection, ``local:no-gate`` the one without the answerability gate),
+so a change and its baseline are compared on one machine state.  Each backend answers one warm-up question
 first (model load, the answer prompt's fixed part), as a running chat has.  Ratios are
 printed against the first backend given.
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.pipeline import build_assistant
 from assistant.types import Answer, Quote, Token
+from eval.runner import parse_answer_variant
 
 QUESTIONS = [
     "Wo findet der zweite Metropolkongress statt?",
@@ -40,8 +42,7 @@ WARM_UP = "Was ist die Europäische Metropolregion Stuttgart?"
 
 
 def measure(name: str, state_dir: Path) -> dict[str, float]:
-    backend, _, recipe = name.partition(":")
-    settings = Settings(state_dir=state_dir, llm_backend=backend, pipeline=recipe or "evidence")  # type: ignore[arg-type]
+    settings = Settings(state_dir=state_dir, **parse_answer_variant(name))
     assistant = build_assistant(settings)
     assistant.ensure_ingested()
     started = time.perf_counter()

@@ -46,7 +46,9 @@ from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents
 log = logging.getLogger("bench.answerability")
 
 #: the judge signals the fitted "judge" model uses (each costs one prompt evaluation per question)
-JUDGE_FEATURES = ["judge_joint"]
+JUDGE_FEATURES = ["judge_evidence"]
+#: judge signals read for comparison only: the one the gate used before (in a context of its own)
+COMPARED = ["judge_joint"]
 #: the share of answerable development questions the fitted gate may refuse
 FALSE_REFUSALS = 0.10
 
@@ -63,7 +65,10 @@ def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tu
         values = read_signals(
             names, state.query, state.language, state.passages, state.evidence, assistant.judge if judge else None
         )
-        rows.append([values[n] for n in names])
+        if judge:  # in the rewrite context, as the gate asked it before: the answer context keeps its prefix
+            rewrite = assistant.rewriter.llm if assistant.rewriter is not None else assistant.judge
+            values.update(read_signals(COMPARED, state.query, state.language, state.passages, state.evidence, rewrite))
+        rows.append([values[n] for n in names + (COMPARED if judge else [])])
         labels.append(not case.answerable)
     return np.asarray(rows), np.asarray(labels)
 
@@ -124,7 +129,7 @@ def main() -> None:
             sample = spread(squad2_cases(args.squad2), args.sample)
             data["squad2 dev"] = read(squad, sample[0::2], args.judge)
             data["squad2 test"] = read(squad, sample[1::2], args.judge)
-    names = SEARCH_SIGNALS + (JUDGE_FEATURES if args.judge else [])
+    names = SEARCH_SIGNALS + (JUDGE_FEATURES + COMPARED if args.judge else [])
     print(f"| set | n | unanswerable | {' | '.join(names)} | cosine gate {threshold} |")
     print("| --- " * (len(names) + 4) + "|")
     for name, (x, y) in data.items():
@@ -133,6 +138,7 @@ def main() -> None:
     models = {"search": fit(data, names, SEARCH_SIGNALS)}
     if args.judge:
         models["judge"] = fit(data, names, SEARCH_SIGNALS + JUDGE_FEATURES)
+        models["judge (before)"] = fit(data, names, SEARCH_SIGNALS + COMPARED)
     for kind, model in models.items():
         columns = [names.index(f) for f in model.features]
         weights = ", ".join(f"{n} {c:+.2f}" for n, c in zip(model.features, model.coef, strict=True))
@@ -146,7 +152,7 @@ def main() -> None:
             at = refusal_scores(y, p >= model.threshold)
             print(f"| {name} | {roc_auc_score(y, p):.2f} | {at} | {curve} |")
     if args.fit:
-        save_models(MODEL_FILE, models)
+        save_models(MODEL_FILE, {name: model for name, model in models.items() if name in ("search", "judge")})
         print(f"\nwritten: {MODEL_FILE.name}")
 
 

@@ -76,7 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="answer with each of these backends, side by side (default: the configured one); BACKEND:OPTION "
         "changes the question pipeline: passages (the pipeline before evidence selection), no-gate / search / "
-        "judge (the answerability gate off, from search signals, with the model's judgement); join with +",
+        "judge (the answerability gate off, from search signals, with the model's judgement), no-guard (passages "
+        "addressing an AI not withheld), no-translate (no translated search); join with +",
     )
     parser.add_argument(
         "--systems",

@@ -171,6 +171,7 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
     "search": {"answerability": "search"},
     "no-gate": {"answerability": "off"},
     "no-guard": {"instruction_guard": False},
+    "no-translate": {"translate_query": False},
 }
 ANSWER_BACKENDS = ("local", "openai", "extractive")
 

@@ -44,6 +44,19 @@ def test_a_missing_ordinal_lowers_the_names_signal() -> None:
     assert asked_second["type_found"] == 1.0  # "wo" asks for a place, and "in Heilbronn" is one
 
 
+def test_the_judgement_is_asked_in_the_answer_prompt() -> None:
+    """Judge and answer share every message but the last line, so the answer reuses the judged prompt."""
+    from assistant.answering import evidence_judge_messages, evidence_messages
+
+    evidence = [_sentence("Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt.")]
+    question = "Wo findet der zweite Metropolkongress statt?"
+    judged, answered = evidence_judge_messages(question, evidence), evidence_messages(question, "de", evidence)
+    assert judged[:-1] == answered[:-1] and len(judged) == len(answered)
+    judged_lines, answered_lines = judged[-1].content.splitlines(), answered[-1].content.splitlines()
+    assert judged_lines[:-1] == answered_lines[:-1] and "Heilbronn" in judged[-1].content
+    assert judged_lines[-1].endswith("Reply yes or no.") and answered_lines[-1] == "Answer in German."
+
+
 def test_the_model_refuses_above_its_threshold() -> None:
     model = AnswerabilityModel(
         features=["judge_joint"], mean=[0.5], scale=[0.25], coef=[-2.0], intercept=0.0, threshold=0.5

@@ -138,7 +138,6 @@ def test_users_and_chats_from_the_command_line(settings: Settings, tmp_path: Pat
 def test_a_scope_limits_both_searches_and_is_named_in_the_answer(assistant: Assistant) -> None:
     question = "What does the Europabüro in Brussels do?"
     everywhere = {p.source for p in assistant.retrieve(question, 10)}
-    assert len(everywhere) > 2
     for patterns, allowed in (
         (["presse*"], {"presseinformation-netzwerkkonferenz-2007.txt"}),
         (
@@ -146,6 +145,7 @@ def test_a_scope_limits_both_searches_and_is_named_in_the_answer(assistant: Assi
             {"europaeische-metropolregion-stuttgart.txt", "ikm-metropolitan-regions-germany.txt"},
         ),
     ):
+        assert everywhere - allowed, "unscoped, the search finds other documents too"
         scoped = assistant.with_options(sources=patterns)
         found = scoped.retrieve(question, 10)
         assert found and {p.source for p in found} <= allowed, (patterns, {p.source for p in found})

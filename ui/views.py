@@ -102,7 +102,7 @@ def status_line(session: Assistant, language: str) -> str:
     search = [words[settings.retrieval_mode]]
     if session.llm_features and settings.translate_query:
         search.append(words["translation"])
-    if session.llm_features and settings.reranker == "llm":
+    if session.llm_features and settings.reranker == "llm" and settings.llm_backend != "extractive":
         search.append(words["rerank"])
     if settings.language_filter:
         search.append(words[f"only_{settings.language_filter}"])
