@@ -131,8 +131,8 @@ class Settings(BaseSettings):
         "judge",
         description="judge: refuse when a model fitted on the development questions finds that the evidence does "
         "not state the answer, from search signals and the LLM's yes/no judgement (the extractive backend "
-        "loads the packaged local model for it: ~1-2 s per question); search: the same from the search "
-        "signals alone (no model call, weaker); off: only the relevance threshold refuses.",
+        "loads the packaged local model for it, and lets it translate: ~3 s per question); search: the same "
+        "from the search signals alone (no model call, weaker); off: only the relevance threshold refuses.",
     )
     instruction_guard: bool = Field(
         True,

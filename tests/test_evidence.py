@@ -218,4 +218,3 @@ def test_the_gate_decides_and_leaves_the_ranking_to_the_evidence() -> None:
     state = QuestionState(question="In which city does ERRIN organise its events?", passages=[strong, weak])
     list(RelevanceGate(0.22, "local").run(state))
     assert not state.done and state.passages == [strong, weak]
-
