@@ -121,7 +121,9 @@ def test_documents_are_uploaded_and_removed_over_the_api(tmp_path, corpus_copy) 
         report = httpx.post(f"{url}/api/documents", files=files, timeout=120).json()
         assert report["added"] == ["alpenraum.txt"], report
         assert report["refused"][0]["name"] == "programm.exe" and "unsupported" in report["refused"][0]["reason"]
-        answer = httpx.post(f"{url}/api/ask", json={"question": "Wo ist das Sekretariat des Netzwerks Alpenraum?"})
+        answer = httpx.post(
+            f"{url}/api/ask", json={"question": "Wo ist das Sekretariat des Netzwerks Alpenraum?"}, timeout=120
+        )
         assert "Innsbruck" in answer.json()["answer"]
         assert httpx.delete(f"{url}/api/documents/alpenraum.txt").json() == {"removed": "alpenraum.txt"}
         gone = httpx.delete(f"{url}/api/documents/alpenraum.txt")
@@ -147,7 +149,9 @@ def test_with_a_login_the_api_needs_a_key(tmp_path, settings) -> None:
         ):
             response = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, headers=headers, timeout=60)
             assert response.status_code == status and "key" in response.json()["error"]
-        ok = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, headers={"Authorization": f"Bearer {key}"})
+        ok = httpx.post(
+            f"{url}/api/ask", json={"question": QUESTION}, headers={"Authorization": f"Bearer {key}"}, timeout=120
+        )
         assert ok.status_code == 200 and "Heilbronn" in ok.json()["answer"]
         client = OpenAI(base_url=f"{url}/v1", api_key=key)
         assert "quellen" in [m.id for m in client.models.list().data]
