@@ -98,12 +98,20 @@ _ANSWER_IN = {"de": "Answer in German.", "en": "Answer in English."}
 
 def evidence_prompt(question: str, evidence: Sequence[Passage], language: Language) -> str:
     """The user turn of the evidence prompt: the question, the numbered sentences, the answer language."""
-    lines = [f"[{n}] {neutralise(' '.join(p.text.split()))}" for n, p in enumerate(evidence, start=1)]
-    return _evidence_turn(question, "\n".join(lines), language)
+    return _evidence_turn(question, _numbered(evidence), language)
+
+
+def _numbered(evidence: Sequence[Passage]) -> str:
+    return "\n".join(f"[{n}] {neutralise(' '.join(p.text.split()))}" for n, p in enumerate(evidence, start=1))
 
 
 def _evidence_turn(question: str, sources: str, language: Language) -> str:
-    return f"Question: {question.strip()}\n\nSources:\n{sources}\n\n{_ANSWER_IN[language]}"
+    return _turn(question, sources, _ANSWER_IN[language])
+
+
+def _turn(question: str, sources: str, last_line: str) -> str:
+    """The evidence prompt's user turn; answer and judgement differ only in ``last_line``."""
+    return f"Question: {question.strip()}\n\nSources:\n{sources}\n\n{last_line}"
 
 
 #: the answerability judge's last line in place of "Answer in …" (assistant.answerability)
@@ -117,8 +125,7 @@ def evidence_judge_prompt(question: str, evidence: Sequence[Passage]) -> str:
     model's context llama.cpp reuses it: the judgement costs a dozen tokens, and the
     answer after it only the "Answer in …" line.
     """
-    lines = [f"[{n}] {neutralise(' '.join(p.text.split()))}" for n, p in enumerate(evidence, start=1)]
-    return f"Question: {question.strip()}\n\nSources:\n" + "\n".join(lines) + f"\n\n{JUDGE_QUESTION}"
+    return _turn(question, _numbered(evidence), JUDGE_QUESTION)
 
 
 #: worked examples as (user, assistant) turns, the same for every question (cached prefix)
