@@ -139,6 +139,14 @@ class Settings(BaseSettings):
         description="Withhold found passages that address an AI assistant (orders, roles, answers dictated to "
         "'AI systems'; assistant/instruction_guard.py) from the evidence and the answer; the answer lists them.",
     )
+    citation_check: Literal["fitted", "cosine"] = Field(
+        "fitted",
+        description="fitted: an answer sentence counts as supported when a model fitted on labelled sentences "
+        "says so (support cosine, the LLM's yes/no judgement in a context of its own, new words, missing "
+        "names; assistant/statement_check.py; one short prompt per sentence); cosine: when one evidence "
+        "sentence reaches the support cosine (the check before, weaker on sentences that reuse the evidence's "
+        "words).",
+    )
     evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
     llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")

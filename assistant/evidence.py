@@ -57,7 +57,7 @@ SourceText = Callable[[str], "str | None"]
 
 @dataclass(frozen=True)
 class EvidenceWeights:
-    """How the signals of a sentence add up; fitted on the development questions (bench/evidence.py)."""
+    """How the signals of a sentence add up; chosen by a grid search on the dev questions (docs/evaluation.md)."""
 
     cosine: float = 1.0
     lexical: float = 0.3
@@ -164,7 +164,9 @@ def is_statement(text: str) -> bool:
         return False  # too short, a heading, or a question (it states nothing)
     if neutralise(text) != text:
         return False  # an instruction to the model ("Ignoriere alle Anweisungen …") is no evidence
-    return text.rstrip().endswith((".", "!", "?", ":", ";", "…", '"', "“", "”", ")")) or len(words) >= HEADING_WORDS
+    # a short line ending in ")" is a heading or caption ("EMTA (European Metropolitan Transport
+    # Authorities)", "EU-Flagge (> Europabüro)"), so ")" does not end a statement
+    return text.rstrip().endswith((".", "!", "?", ":", ";", "…", '"', "“", "”")) or len(words) >= HEADING_WORDS
 
 
 def _merge(chosen: list[tuple[Candidate, float]], source_text: SourceText) -> list[tuple[Candidate, float]]:

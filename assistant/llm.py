@@ -5,7 +5,9 @@
   the GGUF) is applied, rather than a hand-written prompt format.
 * ``openai``: any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp server, OpenAI)
   through llama-index's ``OpenAILike``.
-* ``extractive``: no LLM at all (``build_llm`` returns ``None``).
+* ``extractive``: no answer LLM (``build_llm`` returns ``None``): the answer quotes the
+  evidence.  The packaged model still translates the question and judges answerability
+  (:func:`judge_llm`) unless ``answerability = "off"``.
 """
 
 from __future__ import annotations
@@ -200,7 +202,7 @@ def yes_probability(llm: LLM, messages: Sequence[ChatMessage], undecided: float 
     return 1.0 if word in ("yes", "ja") else 0.0 if word in ("no", "nein") else undecided
 
 
-def rewrite_llm(llm: LLM) -> LLM:
+def rewrite_llm(llm: LLM, context: int = REWRITE_CONTEXT) -> LLM:
     """The LLM for short rewrites (translation, follow-ups) beside the answer LLM.
 
     llama.cpp keeps the tokens it last evaluated and reuses the common prefix, so the
@@ -213,7 +215,7 @@ def rewrite_llm(llm: LLM) -> LLM:
         return LlamaCppChat(
             model_path=llm.model_path,
             n_threads=llm.n_threads,
-            n_ctx=REWRITE_CONTEXT,
+            n_ctx=context,
             max_tokens=llm.max_tokens,
             temperature=llm.temperature,
         )
@@ -278,7 +280,7 @@ def _local_judge(model_path: str, threads: int, context: int) -> LlamaCppChat:
 def describe_llm(settings: Settings) -> str:
     """Human-readable name of the answer backend, for the status line."""
     if settings.llm_backend == "extractive":
-        return "extractive (no LLM)"
+        return "extractive (quotes)"
     if settings.llm_backend == "openai":
         return f"{settings.openai_model} at {settings.openai_base_url}"
     name = settings.llm_model_path.name if settings.llm_model_path else "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"

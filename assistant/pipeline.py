@@ -30,6 +30,7 @@ from assistant.query_transform import QueryRewriter
 from assistant.question_pipeline import QuestionPipeline, build_question_pipeline, build_search_pipeline
 from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
+from assistant.statement_check import CHECK_CONTEXT
 from assistant.store import SourceRecord, Store
 from assistant.types import Answer, Passage, StreamEvent
 from ingest.pipeline import IngestReport, Progress, ingest_path
@@ -152,6 +153,18 @@ class Assistant:
         if self._llm_owner is not None:
             return self._llm_owner.judge
         return judge_llm(self.settings, self.llm)
+
+    @cached_property
+    def checker(self) -> LLM:
+        """The model that judges answer sentences for the citation check (assistant.statement_check).
+
+        Locally a context of its own over the answer model's weights, so neither the answer
+        prompt's nor the translation's evaluated prefix is pushed out after each answer.
+        """
+        if self._llm_owner is not None:
+            return self._llm_owner.checker
+        llm = self.llm if self.llm is not None else self.judge
+        return rewrite_llm(llm, context=CHECK_CONTEXT)
 
     @cached_property
     def reranker(self) -> LlmJudgeReranker | None:
@@ -320,22 +333,32 @@ class Assistant:
 
     def retrieval_description(self) -> str:
         """What retrieval actually does with these settings, e.g. "hybrid + translation + LLM rerank"."""
-        return " + ".join(self._retrieval_parts())
+        sources = ", ".join(self.settings.sources)
+        words = {"rerank": "LLM rerank", "follow-ups": "LLM follow-ups", "scoped": f"only {sources}"}
+        steps = [words.get(step, step.replace("_", " ")) for step in self.search_steps()]
+        return " + ".join(steps)
 
-    def _retrieval_parts(self) -> list[str]:
-        parts = [self.settings.retrieval_mode]
+    def search_steps(self) -> list[str]:
+        """The search's steps with these settings, as keys: the mode ("hybrid"), "translation",
+        "rerank", "follow-ups", "only_de"/"only_en", "scoped".
+
+        The one place that knows which steps the settings switch on; the status line and
+        ``quellen status`` only put them into words.
+        """
+        settings = self.settings
+        steps = [settings.retrieval_mode]
         if self.llm_features:
-            if self.settings.translate_query:
-                parts.append("translation")
-            if self.settings.reranker == "llm" and self.settings.llm_backend != "extractive":
-                parts.append("LLM rerank")
-            if self.settings.followup_rewrite == "llm":
-                parts.append("LLM follow-ups")
-        if self.settings.language_filter:
-            parts.append(f"only {self.settings.language_filter}")
-        if self.settings.sources:
-            parts.append(f"only {', '.join(self.settings.sources)}")
-        return parts
+            if settings.translate_query:
+                steps.append("translation")
+            if settings.reranker == "llm" and settings.llm_backend != "extractive":
+                steps.append("rerank")
+            if settings.followup_rewrite == "llm":
+                steps.append("follow-ups")
+        if settings.language_filter:
+            steps.append(f"only_{settings.language_filter}")
+        if settings.sources:
+            steps.append("scoped")
+        return steps
 
 
 def build_assistant(settings: Settings | None = None) -> Assistant:

@@ -52,6 +52,7 @@ from assistant.stages import (
     Verify,
     WithholdInstructions,
 )
+from assistant.statement_check import load_check
 from assistant.types import Answer, Passage, Quote, StreamEvent, Token
 from assistant.verification import CitationVerifier
 
@@ -134,7 +135,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
     retrieve = Retrieve(assistant.retriever, depth, scope_of(settings))
     withhold: list[Stage] = [WithholdInstructions(load_guard())] if settings.instruction_guard else []
     gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
-    verify: list[Stage] = [Verify(CitationVerifier(assistant.embedder))] if llm is not None else []
+    verify: list[Stage] = [Verify(citation_verifier(assistant))] if llm is not None else []
     if recipe == "passages":
         answerer = (
             LlmAnswerer(llm, assistant.answerer_name, messages=passage_messages)
@@ -169,6 +170,12 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         late = [ShowQuote("quote-late")] if searches_again else []
         stages += [*late, Generate(answerer, fallback=quoter), *verify]
     return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer(), RenumberCitations()])
+
+
+def citation_verifier(assistant: Assistant) -> CitationVerifier:
+    """The citation check the settings ask for: the fitted statement check, or the cosine alone."""
+    check = load_check(lambda: assistant.checker) if assistant.settings.citation_check == "fitted" else None
+    return CitationVerifier(assistant.embedder, check=check)
 
 
 def answerability_gate(assistant: Assistant) -> list[Stage]:

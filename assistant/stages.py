@@ -353,7 +353,7 @@ class Verify:
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         if state.answer is not None and not state.answer.refused and not state.fell_back:  # quotes need no check
-            state.answer = self.verifier.verify(state.answer, state.evidence)
+            state.answer = self.verifier.verify(state.answer, state.evidence, state.query)
         yield from ()
 
 

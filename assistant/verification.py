@@ -13,7 +13,11 @@ sentences of the passages it cites:
 Sentences that only talk about the passages ("Dies steht in Passage 2.") are dropped.
 A marker whose passage does not support its statement is re-pointed to the prompt
 passage that does, or removed.  A statement left without support is marked in the text
-("(nicht belegt)" / "(not verified)") and listed in ``Answer.unsupported``.  Each
+("(nicht belegt)" / "(not verified)") and listed in ``Answer.unsupported``.  With a
+fitted :class:`~assistant.statement_check.StatementCheck` the decision "supported or
+not" is that model's (cosine, the model's judgement, new words, missing names), which
+catches sentences that merely share the evidence's words; the cosine still picks the
+passage a marker points to.  Each
 citation carries the span of the sentence that supports it, as offsets into the source,
 so the UI can highlight it.  The threshold is measured in docs/evaluation.md.
 """
@@ -29,6 +33,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.citations import MARKER
 from assistant.sentences import sentence_spans
+from assistant.statement_check import StatementCheck
 from assistant.types import Answer, Citation, Language, Passage
 
 #: cosine (use-multilingual) at which a passage sentence counts as supporting a statement;
@@ -96,9 +101,12 @@ def _numbers(text: str) -> set[str]:
 class CitationVerifier:
     """Checks, re-points or removes the markers of an answer; see the module docstring."""
 
-    def __init__(self, embedder: BaseEmbedding, threshold: float = SUPPORT_THRESHOLD) -> None:
+    def __init__(
+        self, embedder: BaseEmbedding, threshold: float = SUPPORT_THRESHOLD, check: StatementCheck | None = None
+    ) -> None:
         self.embedder = embedder
         self.threshold = threshold
+        self.check = check
 
     def supports(self, statements: Sequence[str], passages: Sequence[Passage]) -> list[list[Support]]:
         """``result[i][j]``: how well passage ``j`` supports statement ``i`` (one embedding batch)."""
@@ -132,7 +140,7 @@ class CitationVerifier:
             max((s.score for s in row), default=0.0) < self.threshold for row in self.supports(statements, passages)
         ]
 
-    def verify(self, answer: Answer, passages: Sequence[Passage]) -> Answer:
+    def verify(self, answer: Answer, passages: Sequence[Passage], question: str = "") -> Answer:
         """``answer`` with checked markers, supporting spans and its unsupported statements listed."""
         if answer.refused or not passages:
             return answer
@@ -153,10 +161,15 @@ class CitationVerifier:
             supports = table[id(statement)]
             valid = [n for n in statement.cited if 1 <= n <= len(passages)]
             kept = [n for n in valid if supports[n - 1].score >= self.threshold]
-            if not kept and needs_source:
-                best = int(np.argmax([s.score for s in supports]))
-                if supports[best].score >= self.threshold:
-                    kept = [best + 1]  # re-pointed (or added) to the passage that supports it
+            best = int(np.argmax([s.score for s in supports]))
+            if not kept and needs_source and supports[best].score >= self.threshold:
+                kept = [best + 1]  # re-pointed (or added) to the passage that supports it
+            if needs_source and self.check is not None:
+                scores = [s.score for s in supports]
+                if self.check.unsupported(statement.text, question, answer.language, passages, scores):
+                    kept = []
+                elif not kept:
+                    kept = [best + 1]
             if not needs_source and not kept:
                 kept = valid  # short connective sentences keep the model's own marker
             for n in kept:

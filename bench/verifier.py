@@ -14,17 +14,20 @@ probability of "yes, the sources state everything the statement says" for the th
 best-supporting evidence sentences; one prompt per sentence), ``new_words`` (share of the
 sentence's content words in neither the evidence nor the question) and
 ``missing_names`` (capitalised words and numbers after the first word whose first five
-letters occur nowhere in the evidence).
+letters occur nowhere in the evidence); assistant/statement_check.py reads them.  The
+flags of the whole check as the product runs it (``citation_check = "fitted"``) are
+the combination with the best development AUC, written by ``--fit``; "cos" alone at 0.4
+is the check before.
 
     .venv/bin/python bench/verifier.py
     .venv/bin/python bench/verifier.py --signals      # ~5 min on 2 cores (160 model prompts)
+    .venv/bin/python bench/verifier.py --signals --fit   # and write assistant/statement_check.json
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,9 +35,9 @@ from llama_index.core.llms import LLM
 
 from assistant.config import Settings
 from assistant.embeddings import load_embedder
-from assistant.lexical import tokens
 from assistant.llm import judge_llm
-from assistant.rerank import ask_yes_no
+from assistant.logistic import LogisticModel, fit_logistic, save_models, threshold_for
+from assistant.statement_check import MODEL_FILE, SIGNALS, statement_signals
 from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
 from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
 
@@ -55,54 +58,25 @@ def scores(items: Sequence[LabelledSentence], flagged: Sequence[bool]) -> str:
     return f"{recall:.2f} of {len(bad)} / {false_alarms:.2f} of {len(good)}"
 
 
-_SYSTEM = (
-    "You check whether a statement is supported by source sentences. The sources may be in German or English. "
-    "Reply with yes or no only."
-)
-SIGNALS = ["cos", "judge", "new_words", "missing_names"]
-
-
 def signals(verifier: CitationVerifier, llm: LLM, item: LabelledSentence) -> list[float]:
-    """The candidate signals of one labelled sentence (see the module docstring)."""
-    support = verifier.supports([item.sentence], item.evidence)[0]
-    best = sorted(range(len(support)), key=lambda j: -support[j].score)[:3]
-    sources = "\n".join(f"- {item.evidence[j].text.strip()}" for j in best)
-    judge = (
-        ask_yes_no(
-            llm,
-            _SYSTEM,
-            f"Sources:\n{sources}\n\nStatement: {item.sentence}\n\n"
-            "Do the sources state everything the statement says? Reply yes or no.",
-        )
-        if item.evidence
-        else 0.0
-    )
-    held = {t for e in item.evidence for t in tokens(e.text, e.language or "en")}
-    asked = set(tokens(item.question, item.language))
-    words = [t for t in tokens(item.sentence, item.language) if len(t) >= 4]
-    new = [t for t in words if t not in held and t not in asked]
-    text = " ".join(e.text for e in item.evidence).lower()
-    names = [
-        w
-        for i, w in enumerate(re.findall(r"[\w-]+", item.sentence))
-        if i > 0 and (w[:1].isupper() or any(c.isdigit() for c in w)) and w.lower()[:5] not in text
-    ]
-    return [max((s.score for s in support), default=0.0), judge, len(new) / max(len(words), 1), float(len(names))]
+    """The check's signals of one labelled sentence (assistant.statement_check), in the order of ``SIGNALS``."""
+    support = [s.score for s in verifier.supports([item.sentence], item.evidence)[0]]
+    values = statement_signals(item.sentence, item.question, item.language, item.evidence, support, llm)
+    return [values[name] for name in SIGNALS]
 
 
-def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence]) -> None:
-    """Fit the candidate signals on the dev half and print recall / false alarms per part."""
-    from sklearn.linear_model import LogisticRegression
+def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], write: bool) -> None:
+    """Fit the signals on the dev half, print recall / false alarms per part; ``write``: store the full model."""
     from sklearn.metrics import roc_auc_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    llm = judge_llm(Settings(), None)  # the packaged model as the answerability gate runs it
+    llm = judge_llm(Settings(), None)  # the packaged model, as the check runs it
     x = np.asarray([signals(verifier, llm, item) for item in items])
     y = np.asarray([item.unsupported for item in items])
     dev = np.asarray([item.split == "dev" for item in items])
     print("\n| signals | AUC dev | AUC test | dev: flagged unsupported / supported | test |")
     print("| --- | --- | --- | --- | --- |")
+    chosen: LogisticModel | None = None
+    chosen_auc = 0.0
     for names in (
         ["cos"],
         ["judge"],
@@ -112,23 +86,29 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence]) 
         SIGNALS,
     ):
         columns = [SIGNALS.index(n) for n in names]
-        model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced"))
-        model.fit(x[dev][:, columns], y[dev])
-        p = model.predict_proba(x[:, columns])[:, 1]
-        allowed = 0.1 * (~y[dev]).sum()
-        threshold = min(t for t in np.unique(p[dev]) if ((p[dev] >= t) & ~y[dev]).sum() <= allowed)
-        flagged = p >= threshold
+        fitted_on = f"{VERIFIER_SET.name} dev: {int(dev.sum())} sentences, {int(y[dev].sum())} unsupported"
+        model = fit_logistic(x[dev][:, columns], y[dev], names, LogisticModel, fitted_on)
+        p = model.probabilities(x[:, columns])
+        model.threshold = threshold_for(p[dev], ~y[dev], 0.1)
+        flagged = p >= model.threshold
         cells = [
             scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
         ]
         aucs = [f"{roc_auc_score(y[part], p[part]):.2f}" for part in (dev, ~dev)]
         print(f"| {' + '.join(names)} | {aucs[0]} | {aucs[1]} | {cells[0]} | {cells[1]} |")
+        dev_auc = roc_auc_score(y[dev], p[dev])
+        if chosen is None or dev_auc > chosen_auc:  # chosen on the development half only
+            chosen, chosen_auc = model, dev_auc
+    if write and chosen is not None:
+        save_models(MODEL_FILE, {"check": chosen})
+        print(f"\nwrote {MODEL_FILE.name}: {' + '.join(chosen.features)}, threshold {chosen.threshold}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.3, SUPPORT_THRESHOLD, 0.5, 0.6, 0.7])
     parser.add_argument("--signals", action="store_true", help="candidate signals for a better check, fitted on dev")
+    parser.add_argument("--fit", action="store_true", help="with --signals: write the combination best on dev (AUC)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = Settings()
@@ -150,7 +130,7 @@ def main() -> None:
         mark = " (today)" if threshold == SUPPORT_THRESHOLD else ""
         print(f"| {threshold}{mark} | " + " | ".join(row) + " |")
     if args.signals:
-        fitted_check(CitationVerifier(embedder), items)
+        fitted_check(CitationVerifier(embedder), items, args.fit)
 
 
 if __name__ == "__main__":

@@ -172,6 +172,7 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
     "no-gate": {"answerability": "off"},
     "no-guard": {"instruction_guard": False},
     "no-translate": {"translate_query": False},
+    "cosine-check": {"citation_check": "cosine"},
 }
 ANSWER_BACKENDS = ("local", "openai", "extractive")
 

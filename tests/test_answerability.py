@@ -54,7 +54,7 @@ def test_the_judgement_is_asked_in_the_answer_prompt() -> None:
     assert judged[:-1] == answered[:-1] and len(judged) == len(answered)
     judged_lines, answered_lines = judged[-1].content.splitlines(), answered[-1].content.splitlines()
     assert judged_lines[:-1] == answered_lines[:-1] and "Heilbronn" in judged[-1].content
-    assert judged_lines[-1].endswith("Reply yes or no.") and answered_lines[-1] == "Answer in German."
+    assert judged_lines[-1].endswith("Reply yes or no.") and answered_lines[-1].endswith("Answer in German.")
 
 
 def test_the_model_refuses_above_its_threshold() -> None:

@@ -63,7 +63,7 @@ def test_eval_subset_end_to_end(tmp_path: Path, corpus_copy: Path) -> None:
     assert set(retrieval) == {"bm25", "llamaindex-quickstart", "quellen"}
     assert retrieval["quellen"]["all"]["n"] == 5
     assert 0.0 <= retrieval["quellen"]["all"]["mrr"] <= retrieval["quellen"]["all"]["hit@10"] <= 1.0
-    assert result.summary["answers"]["extractive (no LLM)"]["all"]["n"] == 5
+    assert result.summary["answers"]["extractive (quotes)"]["all"]["n"] == 5
     folder = write_report(result, tmp_path / "reports")
     assert {p.name for p in folder.iterdir()} >= {
         "report.md",
@@ -103,10 +103,10 @@ def test_answer_backends_are_reported_side_by_side(tmp_path: Path, corpus_copy: 
         cases = corpus_cases(DEFAULT_SET, corpus_copy)[:3]
         result = evaluate("corpus", cases, settings, corpus_copy, ["quellen"], backends=["extractive", "openai"])
     answers = result.summary["answers"]
-    assert list(answers) == ["extractive (no LLM)", f"stub-model at {stub.base_url}"]
+    assert list(answers) == ["extractive (quotes)", f"stub-model at {stub.base_url}"]
     assert all(block["all"]["n"] == 3 for block in answers.values())
     report = write_report(result, tmp_path / "reports")
-    assert f"| group | extractive (no LLM) | stub-model at {stub.base_url} |" in (report / "report.md").read_text()
+    assert f"| group | extractive (quotes) | stub-model at {stub.base_url} |" in (report / "report.md").read_text()
 
 
 def test_the_question_set_is_split_into_development_and_test_halves() -> None:
@@ -128,9 +128,9 @@ def test_a_pipeline_and_its_baseline_answer_side_by_side(tmp_path: Path, corpus_
         "corpus", cases, settings, corpus_copy, systems=["quellen"], backends=["extractive:passages", "extractive"]
     )
     answers = result.summary["answers"]
-    assert set(answers) == {"extractive (no LLM) [passages]", "extractive (no LLM)"}
-    assert {"all (dev)", "all (test)", "all"} <= set(answers["extractive (no LLM)"])
-    rows = [r for r in result.answer_rows if r["backend"] == "extractive (no LLM)"]
+    assert set(answers) == {"extractive (quotes) [passages]", "extractive (quotes)"}
+    assert {"all (dev)", "all (test)", "all"} <= set(answers["extractive (quotes)"])
+    rows = [r for r in result.answer_rows if r["backend"] == "extractive (quotes)"]
     assert all(r["first_text_s"] <= r["total_s"] for r in rows)
 
 

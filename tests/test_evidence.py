@@ -46,6 +46,7 @@ def test_a_leaning_sentence_brings_its_neighbour(assistant: Assistant) -> None:
 def test_headings_and_list_stubs_are_not_evidence() -> None:
     assert not is_statement("### **Netzwerke in der Europäischen Metropolregion Stuttgart**")
     assert not is_statement("Tel 0711 / 228 35-13")
+    assert not is_statement("EMTA ( European Metropolitan Transport Authorities)")
     assert is_statement("Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt.")
 
 

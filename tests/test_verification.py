@@ -101,3 +101,42 @@ def test_the_labelled_verifier_set_is_large_and_split() -> None:
             part = [i for i in items if i.split == split and i.language == language]
             assert {i.label for i in part} == {"supported", "unsupported"}, (split, language)
     assert all(all(1 <= n <= len(i.evidence) for n in i.cited) for i in items), "citations point into the evidence"
+
+
+def test_a_statement_check_decides_and_the_cosine_still_points(
+    verifier: CitationVerifier, passages: list[Passage]
+) -> None:
+    """With a check, its verdict decides: a sentence close to the evidence in words but naming what it
+    never says is marked; a supported one keeps the marker the cosine chose."""
+    from assistant.logistic import LogisticModel
+    from assistant.statement_check import StatementCheck
+
+    names_only = LogisticModel(["missing_names"], [0.0], [1.0], [4.0], -2.0, threshold=0.5)
+    checked = CitationVerifier(verifier.embedder, check=StatementCheck(names_only, judge=None))
+    invented = "Der zweite Metropolkongress findet in Heilbronn statt und wird von der Stadt Ulm bezahlt."
+    text = f"Der zweite Metropolkongress findet am 20. September 2022 in Heilbronn statt [2]. {invented} [1]"
+    question = "Wo findet der zweite Metropolkongress statt?"
+    assert not verifier.verify(_answer(text), passages, question).unsupported, "the cosine alone lets it pass"
+    answer = checked.verify(_answer(text), passages, question)
+    assert answer.unsupported == [invented]
+    assert answer.answer.count("[1]") == 1 and "bezahlt. (nicht belegt)" in answer.answer
+
+
+@pytest.mark.llm
+def test_the_fitted_check_runs_in_the_pipeline_with_the_local_model(
+    llm_assistant: Assistant, passages: list[Passage]
+) -> None:
+    """The product's check (statement_check.json and the model's judgement, in a context of its own)."""
+    from assistant.question_pipeline import citation_verifier
+
+    checked = citation_verifier(llm_assistant)
+    assert checked.check is not None and "judge" in checked.check.model.features
+    question = "Wo findet der zweite Metropolkongress statt?"
+    supported = "Der zweite Metropolkongress findet am 20. September 2022 in Heilbronn statt [1]."
+    invented = "Die Stadt Ulm und das Land Bayern bezahlen den Kongress gemeinsam mit 4711 Euro."
+    answer = checked.verify(_answer(f"{supported} {invented} [1]"), passages, question)
+    assert answer.unsupported == [invented] and [c.n for c in answer.citations] == [1]
+    assert checked.verify(_answer(supported), passages, question).unsupported == []
+    assert llm_assistant.checker is not llm_assistant.llm, "the answer context keeps its evaluated prompt"
+    cosine_only = citation_verifier(llm_assistant.variant(citation_check="cosine"))
+    assert cosine_only.check is None

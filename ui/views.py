@@ -99,15 +99,7 @@ def status_line(session: Assistant, language: str) -> str:
     """Documents, search and answer mode of this session, in words; no server path."""
     settings = session.settings
     words = _SEARCH[language]
-    search = [words[settings.retrieval_mode]]
-    if session.llm_features and settings.translate_query:
-        search.append(words["translation"])
-    if session.llm_features and settings.reranker == "llm" and settings.llm_backend != "extractive":
-        search.append(words["rerank"])
-    if settings.language_filter:
-        search.append(words[f"only_{settings.language_filter}"])
-    if settings.sources:
-        search.append(words["scoped"])
+    search = [words[step] for step in session.search_steps() if step in words]
     return _STATUS[language].format(
         documents=len(session.store.source_names()),
         chunks=f"{session.store.count():,}".replace(",", "." if language == "de" else ","),
