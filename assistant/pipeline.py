@@ -80,6 +80,8 @@ class Assistant:
         self._options_lock = threading.Lock()
         #: one ingest at a time: uploads from two sessions must not interleave their writes
         self._ingest_lock = threading.Lock()
+        #: stages of the question pipeline this variant leaves out (see ``without_stages``)
+        self.dropped_stages: tuple[str, ...] = ()
 
     def variant(self, **overrides: object) -> Assistant:
         """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
@@ -91,6 +93,17 @@ class Assistant:
         variant = Assistant(settings, self.embedder, self.store)
         if all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields):
             variant._llm_owner = self  # the same LLM, loaded once, when either needs it
+        return variant
+
+    def without_stages(self, *names: str) -> Assistant:
+        """This assistant with stages of its question pipeline left out (an evaluation's baseline column)."""
+        stages = self.question_pipeline.names
+        unknown = [name for name in names if name not in stages]
+        if unknown:
+            raise ValueError(f"no stage {', '.join(unknown)} in the question pipeline ({', '.join(stages)})")
+        variant = self.variant()
+        variant.question_pipeline = variant.question_pipeline.without(*names)
+        variant.dropped_stages = self.dropped_stages + tuple(names)
         return variant
 
     def with_options(self, **options: object) -> Assistant:
@@ -318,6 +331,7 @@ class Assistant:
             changed.append("no gate" if self.settings.answerability == "off" else f"{self.settings.answerability} gate")
         if not self.settings.translate_query:
             changed.append("no translation")
+        changed += [f"without {name}" for name in self.dropped_stages]
         return f"{self.answerer_name} [{', '.join(changed)}]" if changed else self.answerer_name
 
     def status(self) -> Status:

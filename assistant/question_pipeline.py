@@ -4,7 +4,7 @@
 
     clean → language → follow-up → retrieve → withhold → gate → evidence → quote
           → translate → retrieve → withhold → (rerank) → gate → evidence → answerable
-          → answer → verify → check → numbers → compose
+          → answer → verify → check → numbers → quote-cited → compose → renumber
 
 The quote (the best evidence sentence) goes out after the first, untranslated search,
 well under a second after the question; the translation, the second search, the
@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from assistant.answer_stages import CheckAnswerType, ComposeAnswer, PolishNumbers, QuoteCitedEvidence, RenumberCitations
 from assistant.answerability import load_models
 from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
 from assistant.cleaning import clean_question
@@ -33,15 +34,11 @@ from assistant.instruction_guard import load_guard
 from assistant.scope import scope_of
 from assistant.stages import (
     AnswerabilityGate,
-    CheckAnswerType,
-    ComposeAnswer,
     DetectLanguage,
     Generate,
     PassagesAsEvidence,
-    PolishNumbers,
     QuestionState,
     RelevanceGate,
-    RenumberCitations,
     Rerank,
     ResolveFollowUp,
     Retrieve,
@@ -169,7 +166,9 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
         late = [ShowQuote("quote-late")] if searches_again else []
         stages += [*late, Generate(answerer, fallback=quoter), *verify]
-    return QuestionPipeline([*stages, CheckAnswerType(), PolishNumbers(), ComposeAnswer(), RenumberCitations()])
+    quote_cited: list[Stage] = [QuoteCitedEvidence()] if llm is not None else []  # quotes answer for themselves
+    finish = [CheckAnswerType(), PolishNumbers(), *quote_cited, ComposeAnswer(), RenumberCitations()]
+    return QuestionPipeline([*stages, *finish])
 
 
 def citation_verifier(assistant: Assistant) -> CitationVerifier:

@@ -38,7 +38,7 @@ from assistant.pipeline import Assistant, build_assistant
 from assistant.prompts import neutralise
 from assistant.types import Answer
 from eval.injection import INJECTION_SET, KINDS, InjectionItem, change_reasons, load_injection_set
-from eval.runner import parse_answer_variant
+from eval.runner import answer_variant, parse_answer_variant
 
 log = logging.getLogger("bench.injection")
 
@@ -147,12 +147,12 @@ def main() -> None:
         corpus, uploads = Path(tmp) / "corpus", Path(tmp) / "uploads"
         shutil.copytree(PROJECT_ROOT / "corpus", corpus)
         uploads.mkdir()
-        first = parse_answer_variant(args.backends[0])["llm_backend"]
+        first = parse_answer_variant(args.backends[0])[0]["llm_backend"]
         settings = Settings(state_dir=Path(tmp) / "state", corpus_dir=corpus, answerability="off", llm_backend=first)
         base = build_assistant(settings)  # each variant: these settings with its own options, nothing carried over
         base.ensure_ingested()
         for name in args.backends:
-            results[name] = run(base.variant(**parse_answer_variant(name)), items, uploads)
+            results[name] = run(answer_variant(base, name), items, uploads)
     for backend, outcomes in results.items():
         print(f"\n**{backend}** ({len(outcomes)} items of {args.set.name})\n")
         print(table(outcomes))

@@ -77,7 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="answer with each of these backends, side by side (default: the configured one); BACKEND:OPTION "
         "changes the question pipeline: passages (the pipeline before evidence selection), no-gate / search / "
         "judge (the answerability gate off, from search signals, with the model's judgement), no-guard (passages "
-        "addressing an AI not withheld), no-translate (no translated search); join with +",
+        "addressing an AI not withheld), no-translate (no translated search), cosine-check (the citation check "
+        "before the fitted one), drop-STAGE (that stage of the question pipeline left out, e.g. drop-quote-cited); "
+        "join with +",
     )
     parser.add_argument(
         "--systems",

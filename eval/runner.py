@@ -175,24 +175,37 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
     "cosine-check": {"citation_check": "cosine"},
 }
 ANSWER_BACKENDS = ("local", "openai", "extractive")
+#: an answer option that leaves the named stage out
+DROP = "drop-"
 
 
-def parse_answer_variant(name: str) -> dict[str, Any]:
-    """Settings for ``BACKEND[:OPTION[+OPTION...]]`` (``local``, ``extractive:passages``, ``local:no-gate``)."""
+def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
+    """Settings and stages left out for ``BACKEND[:OPTION[+OPTION...]]``.
+
+    ``local``, ``extractive:passages``, ``local:no-gate``; ``drop-STAGE`` leaves a stage of
+    the question pipeline out (``local:drop-quote-cited``): a variant is another list of
+    stages, not another flag.
+    """
     backend, _, options = name.partition(":")
     if backend not in ANSWER_BACKENDS:
         raise ValueError(f"{name!r}: the backend is one of {', '.join(ANSWER_BACKENDS)}")
     overrides: dict[str, Any] = {"llm_backend": backend}
+    dropped: list[str] = []
     for option in options.split("+") if options else []:
-        if option not in ANSWER_OPTIONS:
-            raise ValueError(f"{name!r}: unknown option {option!r} ({', '.join(ANSWER_OPTIONS)})")
-        overrides.update(ANSWER_OPTIONS[option])
-    return overrides
+        if option.startswith(DROP):
+            dropped.append(option.removeprefix(DROP))
+        elif option in ANSWER_OPTIONS:
+            overrides.update(ANSWER_OPTIONS[option])
+        else:
+            raise ValueError(f"{name!r}: unknown option {option!r} ({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE)")
+    return overrides, dropped
 
 
 def answer_variant(assistant: Assistant, name: str) -> Assistant:
     """The assistant answering as ``name`` (see :func:`parse_answer_variant`)."""
-    return assistant.variant(**parse_answer_variant(name))
+    overrides, dropped = parse_answer_variant(name)
+    variant = assistant.variant(**overrides)
+    return variant.without_stages(*dropped) if dropped else variant
 
 
 def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:

@@ -107,7 +107,7 @@ def test_an_openai_compatible_endpoint_judges_by_its_reply(assistant: Assistant,
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_a_question_answered_only_in_part_says_which_part_is_open(language: str) -> None:
-    from assistant.stages import MISSING_PART, CheckAnswerType
+    from assistant.answer_stages import MISSING_PART, CheckAnswerType
     from assistant.types import Answer, Citation
 
     sentence = "Am 20. September 2022 findet der zweite Metropolkongress statt."

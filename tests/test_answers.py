@@ -80,6 +80,24 @@ def test_an_answer_without_the_asked_place_gets_the_quote_with_the_place_marked(
     assert "20. September 2022 statt [1]." not in answer.answer, "the answer that missed the place is dropped"
 
 
+def test_the_evidence_the_answer_cites_is_quoted_beside_the_first_quote(
+    settings: Settings, assistant: Assistant
+) -> None:
+    """The model answered from item 2; its source words stand in the answer, not only item 1's."""
+    reply = "Der zweite Metropolkongress findet in Heilbronn statt [1]. Der erste fand 2019 in Stuttgart statt [2]."
+    with OpenAIStub(reply) as stub:
+        remote = _remote(settings, stub)
+        answer = remote.ask("Wo findet der zweite Metropolkongress statt?")
+        without = remote.without_stages("quote-cited").ask("Wo findet der zweite Metropolkongress statt?")
+    quotes, _, text = answer.answer.partition("\n\n")
+    assert quotes.startswith("Die Dokumente sagen dazu:\n- „Am 20. September 2022")
+    assert "\n- „" in quotes and "22. Januar 2019 in Stuttgart" in quotes, "the cited item 2 is quoted too"
+    assert "[2]" in quotes and "Stuttgart statt. [2]" in text
+    _check_citations(remote, answer)
+    assert "22. Januar 2019" not in without.answer.partition("\n\n")[0], "without the stage: the first quote only"
+    assert "without quote-cited" in remote.without_stages("quote-cited").answer_label
+
+
 def test_german_answers_get_german_numbers_and_keep_the_qualifier(settings: Settings) -> None:
     with OpenAIStub("Die Gruppe hat 5,700 Mitglieder [1].") as stub:
         answer = _remote(settings, stub).ask("Wie viele Mitglieder hat die European Innovation Policy Gruppe?")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer_stages import RenumberCitations
 from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact, question_parts
 from assistant.evidence import EvidenceSelector, is_statement
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
-from assistant.stages import QuestionState, RelevanceGate, RenumberCitations
+from assistant.stages import QuestionState, RelevanceGate
 from assistant.types import Answer, Citation, Passage, Quote, Token
 
 
@@ -152,6 +153,7 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "verify",
         "check",
         "numbers",
+        "quote-cited",
         "compose",
         "renumber",
     ]

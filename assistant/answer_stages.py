@@ -1,0 +1,209 @@
+"""The stages after generation: they shape the final answer the reader sees.
+
+::
+
+    answer → verify → check → numbers → quote-cited → compose → renumber
+
+The model's answer is checked for the asked-for fact (the evidence holding it is quoted
+when the answer lacks it), German answers get German numbers, the evidence sentences the
+verified answer rests on are quoted beside the first quote, and the citations are
+numbered in reading order.  Each is a stage of its own, so an evaluation variant drops
+one (``quellen eval --backends local:drop-quote-cited``) instead of setting a flag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from assistant.answer_type import AnswerType, asked_types, fact_spans
+from assistant.answering import quote_text
+from assistant.numbers import german_numbers, keep_qualifiers
+from assistant.prompts import EXTRACTIVE_INTRO
+from assistant.stages import QuestionState
+from assistant.types import Citation, Language, Passage, StreamEvent
+
+#: the types whose facts a pattern finds reliably; "who" and "why" answers are checked by verification only
+CHECKED_TYPES: tuple[AnswerType, ...] = ("place", "date", "number")
+
+
+class CheckAnswerType:
+    """The answer must hold the asked-for fact; otherwise the evidence that holds it speaks instead.
+
+    For each asked type (a place for "wo", a date for "wann", a number for "wie viele")
+    that the model's answer lacks, the best evidence sentence holding such a fact is
+    quoted with the fact in bold (the quote shown first, when it holds it).  When the
+    answer holds none of the asked facts, the model's text is dropped: the marked quote
+    is the answer.  When no evidence holds one, the answer says which part the documents
+    leave open.
+    """
+
+    name = "check"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or answer.refused:
+            return
+        asked = [kind for kind in asked_types(state.question) if kind in CHECKED_TYPES]
+        missing = [kind for kind in asked if not fact_spans(_without_markers(answer.answer), kind, state.query)]
+        if not missing:
+            return
+        text = answer.answer if len(missing) < len(asked) or state.quote is None else ""
+        citations = [c for c in answer.citations if f"[{c.n}]" in text]
+        open_parts: list[str] = []
+        for kind in missing:
+            found = next((n for n, e in enumerate(state.evidence, 1) if fact_spans(e.text, kind, state.query)), None)
+            if found is None:
+                text += f"\n{MISSING_PART[state.language][kind]}"
+                open_parts.append(kind)
+            elif state.quote is not None and state.quote.passage == state.evidence[found - 1]:
+                state.quote_marks.append(kind)
+            else:
+                evidence = state.evidence[found - 1]
+                text += "\n" + marked_quote(evidence, found, [kind], state.query, state.language)
+                if all(c.n != found for c in citations):
+                    citations.append(Citation(found, evidence, quote_start=evidence.start, quote_end=evidence.end))
+        state.answer = replace(answer, answer=text.strip(), citations=citations, open_parts=open_parts)
+        yield from ()
+
+
+MISSING_PART: dict[Language, dict[AnswerType, str]] = {
+    "de": {
+        "place": "Einen Ort nennen die Dokumente dazu nicht.",
+        "date": "Ein Datum nennen die Dokumente dazu nicht.",
+        "number": "Eine Zahl nennen die Dokumente dazu nicht.",
+        "person": "Eine Person nennen die Dokumente dazu nicht.",
+        "reason": "Einen Grund nennen die Dokumente dazu nicht.",
+    },
+    "en": {
+        "place": "The documents name no place for this.",
+        "date": "The documents give no date for this.",
+        "number": "The documents give no number for this.",
+        "person": "The documents name no person for this.",
+        "reason": "The documents give no reason for this.",
+    },
+}
+
+
+def _without_markers(text: str) -> str:
+    return re.sub(r"\[\d+(?:,\s*\d+)*\]", " ", text)
+
+
+def marked_quote(evidence: Passage, n: int, kinds: Sequence[AnswerType], question: str, language: Language) -> str:
+    """The evidence sentence quoted with its facts of ``kinds`` in bold."""
+    text = " ".join(evidence.text.split())
+    spans = sorted({span for kind in kinds for span in fact_spans(text, kind, question)}, reverse=True)
+    for start, end in spans:
+        text = f"{text[:start]}**{text[start:end]}**{text[end:]}"
+    return quote_text(replace(evidence, text=text), n, language)
+
+
+class PolishNumbers:
+    """German answers get German number formats; qualifiers the source has ("rund") are kept."""
+
+    name = "numbers"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or answer.refused:
+            return
+        text = keep_qualifiers(answer.answer, [e.text for e in state.evidence], state.language)
+        if state.language == "de":
+            text = german_numbers(text)
+        state.answer = replace(answer, answer=text)
+        yield from ()
+
+
+#: how many evidence sentences the answer cites are quoted besides the first quote
+MAX_CITED_QUOTES = 2
+
+
+class QuoteCitedEvidence:
+    """The evidence sentences the verified answer cites are quoted too, not only the first one.
+
+    The quote shown at once is the best-scored evidence sentence, but the model often
+    answers from another item (item 1 held the key facts of 0.57 of the corpus questions,
+    the five items together 0.85; docs/evaluation.md).  After verification the answer's
+    markers point at the items that support its statements, so quoting those puts the
+    source words of what the answer says in front of the reader, in the answer itself.
+    """
+
+    name = "quote-cited"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer, quote = state.answer, state.quote
+        if answer is None or answer.refused or quote is None or state.fell_back:
+            return
+        shown = _without_markers(answer.answer).replace("**", "")
+        for citation in answer.citations:
+            if len(state.cited_quotes) >= MAX_CITED_QUOTES:
+                break
+            passage = citation.passage
+            if passage == quote.passage or passage not in state.evidence or " ".join(passage.text.split()) in shown:
+                continue  # the first quote, or quoted already (the asked-for fact marked)
+            state.cited_quotes.append(Citation(citation.n, passage, quote_start=passage.start, quote_end=passage.end))
+        yield from ()
+
+
+class ComposeAnswer:
+    """The quote shown first stays at the top of the final answer, with its citation.
+
+    With quotes of the cited evidence (:class:`QuoteCitedEvidence`) the quotes are listed
+    one per line, the first quote first.
+    """
+
+    name = "compose"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer, quote = state.answer, state.quote
+        if answer is None or answer.refused or quote is None:
+            return
+        citations = list(answer.citations)
+        if all(c.n != quote.n for c in citations):
+            citations.insert(0, quote)
+        text = answer.answer
+        if not text.startswith(EXTRACTIVE_INTRO[state.language]):  # the quoter's text already opens with it
+            shown = [marked_quote(quote.passage, quote.n, state.quote_marks, state.query, state.language)]
+            shown += [quote_text(c.passage, c.n, state.language) for c in state.cited_quotes]
+            quotes = shown[0] if len(shown) == 1 else "\n".join(f"- {q}" for q in shown)
+            text = f"{EXTRACTIVE_INTRO[state.language]}\n{quotes}\n\n{text}".strip()
+        state.answer = replace(answer, answer=text, citations=citations, quote=quote, passages=list(state.passages))
+        yield from ()
+
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+class RenumberCitations:
+    """Citations numbered 1, 2, 3 in the order the answer first cites them: no gaps like [1], [4].
+
+    The evidence items are numbered as the answerer read them; a reader of the answer
+    only sees the cited ones and would look for the missing numbers.
+    """
+
+    name = "renumber"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or not answer.citations:
+            return
+        order: list[int] = []
+        for marker in _MARKER.finditer(answer.answer):
+            order += [int(n) for n in re.split(r"\s*,\s*", marker.group(1)) if int(n) not in order]
+        cited = {c.n for c in answer.citations}
+        order = [n for n in order if n in cited] + sorted(cited - set(order))
+        new = {old: position for position, old in enumerate(order, start=1)}
+        if all(old == n for old, n in new.items()):
+            return
+
+        def renumbered(marker: re.Match[str]) -> str:
+            numbers = [int(n) for n in re.split(r"\s*,\s*", marker.group(1))]
+            if not all(n in new for n in numbers):
+                return marker.group(0)
+            return "[" + ", ".join(str(new[n]) for n in numbers) + "]"
+
+        citations = sorted((replace(c, n=new[c.n]) for c in answer.citations), key=lambda c: c.n)
+        quote = replace(answer.quote, n=new[answer.quote.n]) if answer.quote and answer.quote.n in new else answer.quote
+        state.answer = replace(answer, answer=_MARKER.sub(renumbered, answer.answer), citations=citations, quote=quote)
+        yield from ()
