@@ -142,7 +142,7 @@ class QuoteCitedEvidence:
             passage = citation.passage
             if passage == quote.passage or passage not in state.evidence or " ".join(passage.text.split()) in shown:
                 continue  # the first quote, or quoted already (the asked-for fact marked)
-            state.cited_quotes.append(Citation(citation.n, passage, quote_start=passage.start, quote_end=passage.end))
+            state.cited_quotes.append(citation)
         yield from ()
 
 

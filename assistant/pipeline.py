@@ -96,7 +96,13 @@ class Assistant:
         return variant
 
     def without_stages(self, *names: str) -> Assistant:
-        """This assistant with stages of its question pipeline left out (an evaluation's baseline column)."""
+        """This assistant with stages of its question pipeline left out (an evaluation's baseline column).
+
+        With no names it is this assistant itself, so a variant name without ``drop-`` options
+        needs no case of its own.
+        """
+        if not names:
+            return self
         stages = self.question_pipeline.names
         unknown = [name for name in names if name not in stages]
         if unknown:

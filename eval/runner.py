@@ -205,7 +205,7 @@ def answer_variant(assistant: Assistant, name: str) -> Assistant:
     """The assistant answering as ``name`` (see :func:`parse_answer_variant`)."""
     overrides, dropped = parse_answer_variant(name)
     variant = assistant.variant(**overrides)
-    return variant.without_stages(*dropped) if dropped else variant
+    return variant.without_stages(*dropped)
 
 
 def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:
