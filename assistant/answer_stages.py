@@ -14,7 +14,7 @@ one (``quellen eval --backends local:drop-quote-cited``) instead of setting a fl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from assistant.answer_type import AnswerType, asked_types, fact_spans
@@ -63,7 +63,7 @@ class CheckAnswerType:
                 evidence = state.evidence[found - 1]
                 text += "\n" + marked_quote(evidence, found, [kind], state.query, state.language)
                 if all(c.n != found for c in citations):
-                    citations.append(Citation(found, evidence, quote_start=evidence.start, quote_end=evidence.end))
+                    citations.append(Citation.of_whole(found, evidence))
         state.answer = replace(answer, answer=text.strip(), citations=citations, open_parts=open_parts)
         yield from ()
 
@@ -93,10 +93,21 @@ def _without_markers(text: str) -> str:
 def marked_quote(evidence: Passage, n: int, kinds: Sequence[AnswerType], question: str, language: Language) -> str:
     """The evidence sentence quoted with its facts of ``kinds`` in bold."""
     text = " ".join(evidence.text.split())
-    spans = sorted({span for kind in kinds for span in fact_spans(text, kind, question)}, reverse=True)
-    for start, end in spans:
+    spans = merged(span for kind in kinds for span in fact_spans(text, kind, question))
+    for start, end in reversed(spans):
         text = f"{text[:start]}**{text[start:end]}**{text[end:]}"
     return quote_text(replace(evidence, text=text), n, language)
+
+
+def merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in text order: a date that is also a number is bolded once."""
+    joined: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return joined
 
 
 class PolishNumbers:

@@ -57,7 +57,8 @@ _NUMBER_WORDS = (
 #: where the fact of each type shows in a sentence
 FACT_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     "date": re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b({_MONTHS})\b", re.I),
-    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    # whole numbers ("5.700", "2,5"), so that a fact is one span, not one per digit
+    "number": re.compile(rf"\d+(?:[.,]\d+)*|\b({_NUMBER_WORDS})\b", re.I),
     "place": re.compile(
         r"\b(in|im|nach|aus|bei|at|from|to|near|zu|zum|zur)\s+(der\s+|dem\s+|the\s+)?(?P<fact>[A-ZÄÖÜ][\w-]+)"
     ),

@@ -209,8 +209,5 @@ class EvidenceQuoter:
             + "\n".join(f"- {quote_text(evidence[n - 1], n, language)}" for n in chosen)
         )
         yield Token(text)
-        citations = [
-            Citation(n=n, passage=evidence[n - 1], quote_start=evidence[n - 1].start, quote_end=evidence[n - 1].end)
-            for n in chosen
-        ]
+        citations = [Citation.of_whole(n, evidence[n - 1]) for n in chosen]
         yield Answer(text, language, citations, passages=list(evidence), backend=self.name)

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
         "loads the packaged local model for it, and lets it translate: ~3 s per question); search: the same "
         "from the search signals alone (no model call, weaker); off: only the relevance threshold refuses.",
     )
+    answerability_file: Path | None = Field(
+        None,
+        description="The fitted gate models (JSON written by bench/answerability.py --fit --out FILE, e.g. fitted "
+        "on questions about your own documents); unset = the packaged assistant/answerability.json.",
+    )
     instruction_guard: bool = Field(
         True,
         description="Withhold found passages that address an AI assistant (orders, roles, answers dictated to "
@@ -148,6 +153,13 @@ class Settings(BaseSettings):
         "words).",
     )
     evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
+    evidence_neighbours: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Sentences on each side of a retrieved passage that are evidence candidates too (a chunk "
+        "that names the subject is often followed by the sentence that answers without naming it).",
+    )
     llm_backend: LlmBackend = Field("local", description="local (llama.cpp), openai (compatible API) or extractive")
     llm_model_path: Path | None = Field(None, description="GGUF file; unset = the packaged Qwen2.5 1.5B.")
     llm_threads: int = Field(2, ge=1, description="CPU threads of the local LLM.")
@@ -203,6 +215,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Berlin, UTC)") from None
+        return value
+
+    @field_validator("answerability_file")
+    @classmethod
+    def _gate_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"answerability_file: no such file {value} (write one with bench/answerability.py --fit)")
         return value
 
     @field_validator("chunk_overlap")

@@ -86,11 +86,14 @@ class EvidenceSelector:
         source_text: SourceText,
         max_items: int = 5,
         weights: EvidenceWeights | None = None,
+        neighbours: int = 0,
     ) -> None:
         self.embedder = embedder
         self.source_text = source_text
         self.max_items = max_items
         self.weights = weights or EvidenceWeights()
+        #: sentences on each side of a passage that are candidates too
+        self.neighbours = neighbours
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         """Whole sentences of the passages, each once, completed from the source where a chunk cut them."""
@@ -103,12 +106,17 @@ class EvidenceSelector:
                 text = full[base : passage.end + WINDOW]
             else:  # no source text (or it changed since): the passage alone
                 base, text = passage.start, passage.text
-            for s, e in sentence_spans(text):
-                start, end = base + s, base + e
-                if end <= passage.start or start >= passage.end or (passage.source, start) in seen:
-                    continue  # outside the passage (neighbours come in through leaning), or already found
+            spans = [(base + s, base + e) for s, e in sentence_spans(text)]
+            inside = [i for i, (start, end) in enumerate(spans) if end > passage.start and start < passage.end]
+            if inside:
+                first, last = max(0, inside[0] - self.neighbours), min(len(spans), inside[-1] + 1 + self.neighbours)
+                inside = list(range(first, last))
+            for i in inside:
+                start, end = spans[i]
+                if (passage.source, start) in seen:
+                    continue  # already found
                 seen.add((passage.source, start))
-                found.append(Candidate(passage.source, start, end, text[s:e], passage, rank))
+                found.append(Candidate(passage.source, start, end, text[start - base : end - base], passage, rank))
         return found
 
     def score(

@@ -335,6 +335,8 @@ class Assistant:
         changed = [] if self.settings.pipeline == "evidence" else [self.settings.pipeline]
         if self.settings.answerability != "judge":
             changed.append("no gate" if self.settings.answerability == "off" else f"{self.settings.answerability} gate")
+        if self.settings.answerability_file is not None:
+            changed.append(f"gate {self.settings.answerability_file.stem}")
         if not self.settings.translate_query:
             changed.append("no translation")
         changed += [f"without {name}" for name in self.dropped_stages]

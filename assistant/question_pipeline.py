@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from assistant.answer_stages import CheckAnswerType, ComposeAnswer, PolishNumbers, QuoteCitedEvidence, RenumberCitations
-from assistant.answerability import load_models
+from assistant.answerability import MODEL_FILE, load_models
 from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
 from assistant.cleaning import clean_question
 from assistant.evidence import EvidenceSelector
@@ -142,7 +142,12 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         return QuestionPipeline(
             [*stages, *translate, retrieve, *withhold, *rerank, gate, PassagesAsEvidence(), Generate(answerer), *verify]
         )
-    selector = EvidenceSelector(assistant.embedder, assistant.source_text, max_items=settings.evidence_sentences)
+    selector = EvidenceSelector(
+        assistant.embedder,
+        assistant.source_text,
+        max_items=settings.evidence_sentences,
+        neighbours=settings.evidence_neighbours,
+    )
     quoter = EvidenceQuoter()
     searches_again = bool(translate or rerank)
     if searches_again:  # the gate after the translated search decides
@@ -182,7 +187,7 @@ def answerability_gate(assistant: Assistant) -> list[Stage]:
     mode = assistant.settings.answerability
     if mode == "off":
         return []
-    models = load_models()
+    models = load_models(assistant.settings.answerability_file or MODEL_FILE)
     model = models[mode]
     judge = (lambda: assistant.judge) if model.needs_judge else None
     fallback = models["search"] if model.needs_judge else None

@@ -276,7 +276,7 @@ class SelectEvidence:
         state.evidence = self.selector.select(state.query, state.phrasings, state.passages)
         if state.quote is not None and state.evidence:
             best = state.evidence[0]
-            state.quote = Citation(1, best, quote_start=best.start, quote_end=best.end)
+            state.quote = Citation.of_whole(1, best)
         yield from ()
 
 
@@ -304,7 +304,7 @@ class ShowQuote:
         if not state.evidence or state.quote is not None:
             return
         best = state.evidence[0]
-        state.quote = Citation(1, best, quote_start=best.start, quote_end=best.end)
+        state.quote = Citation.of_whole(1, best)
         yield Quote(state.quote, quote_intro(state.quote, state.language))
 
 

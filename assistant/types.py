@@ -76,6 +76,11 @@ class Citation:
     quote_start: int | None = None
     quote_end: int | None = None
 
+    @classmethod
+    def of_whole(cls, n: int, passage: Passage) -> Citation:
+        """A citation quoting all of ``passage``: an evidence item is one sentence (or a few) already."""
+        return cls(n, passage, quote_start=passage.start, quote_end=passage.end)
+
     @property
     def quote(self) -> str:
         """The supporting sentence (the whole passage when it is not known)."""

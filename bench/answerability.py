@@ -14,13 +14,24 @@ development parts only: "search" (no model call) and, with ``--judge``, "judge";
 each its precision/recall curve on every part.  ``--fit`` writes them to
 ``assistant/answerability.json``, which the pipeline's gate reads.
 
+``--xquad`` adds answerable XQuAD questions in both languages (German questions are
+the ones a gate fitted on English SQuAD 2.0 refuses most).  Neither sample holds a
+question the suites answer in their usual runs (xquad ``--limit 100``, squad2
+``--limit 200``), so those runs measure the gate on questions it was not fitted on.
+
+``--save`` keeps the signals read, ``--load`` refits from them without running the
+pipeline again; ``--out FILE`` writes the fit elsewhere (a gate fitted on questions
+about your own documents: setting ``answerability_file``).
+
     .venv/bin/python bench/answerability.py --squad2 ../shared/data/squad2-dev-half --sample 600
-    .venv/bin/python bench/answerability.py --judge --squad2 ../shared/data/squad2-dev-half --sample 160 --fit
+    .venv/bin/python bench/answerability.py --judge --squad2 ../shared/data/squad2-dev-half --sample 160 \
+        --xquad ../shared/data/xquad --xquad-sample 80 --save signals.json --fit
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import tempfile
 from collections.abc import Sequence
@@ -41,7 +52,7 @@ from assistant.question_pipeline import build_question_pipeline
 from assistant.stages import QuestionState
 from eval.questions import DEFAULT_SET
 from eval.runner import spread
-from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents
+from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
 
 log = logging.getLogger("bench.answerability")
 
@@ -51,6 +62,8 @@ JUDGE_FEATURES = ["judge_evidence"]
 COMPARED = ["judge_joint"]
 #: the share of answerable development questions the fitted gate may refuse
 FALSE_REFUSALS = 0.10
+#: the questions the suites' usual runs answer (``--limit``), kept out of the fit
+EVAL_LIMITS = {"xquad": 100, "squad2": 200}
 
 
 def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +94,53 @@ def refusal_scores(unanswerable: np.ndarray, refused: np.ndarray) -> str:
     return f"P {precision:.2f} R {recall:.2f} (answerable refused: {int((~unanswerable & refused).sum())})"
 
 
+def unseen(cases: Sequence[Case], suite: str, size: int) -> list[Case]:
+    """``size`` cases spread over those the suite's usual run (:data:`EVAL_LIMITS`) does not answer."""
+    answered = {case.id for case in spread(cases, EVAL_LIMITS[suite])}
+    return spread([case for case in cases if case.id not in answered], size)
+
+
+def xquad_sample(data_dir: Path, size: int) -> dict[str, list[Case]]:
+    """``size`` unseen XQuAD questions (half German, half English), by language and half.
+
+    Split by language, so the tables show what the gate does to German questions on
+    their own.
+    """
+    sample = unseen(xquad_cases(data_dir), "xquad", size)
+    return {
+        f"xquad {language} {split}": [c for c in part if c.language == language]
+        for split, part in (("dev", sample[0::2]), ("test", sample[1::2]))
+        for language in ("de", "en")
+    }
+
+
+def save_signals(path: Path, names: Sequence[str], data: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """The signals read, so that a refit does not run the pipeline again."""
+    sets = {name: {"x": x.tolist(), "unanswerable": y.tolist()} for name, (x, y) in data.items()}
+    path.write_text(json.dumps({"names": list(names), "sets": sets}), encoding="utf-8")
+
+
+def load_signals(path: Path) -> tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    sets = {
+        name: (np.asarray(s["x"], dtype=float), np.asarray(s["unanswerable"], dtype=bool))
+        for name, s in stored["sets"].items()
+    }
+    return stored["names"], sets
+
+
+def auc(y: np.ndarray, score: np.ndarray) -> str:
+    """ROC AUC of ``score`` for "unanswerable", or "–" for a set of one kind only (XQuAD: all answerable)."""
+    from sklearn.metrics import roc_auc_score
+
+    return f"{roc_auc_score(y, score):.2f}" if 0 < y.sum() < len(y) else "–"
+
+
 def fit(
-    data: dict[str, tuple[np.ndarray, np.ndarray]], names: Sequence[str], features: Sequence[str]
+    data: dict[str, tuple[np.ndarray, np.ndarray]],
+    names: Sequence[str],
+    features: Sequence[str],
+    false_refusals: float = FALSE_REFUSALS,
 ) -> AnswerabilityModel:
     """A logistic regression (scikit-learn) over ``features``, fitted on the development sets only.
 
@@ -96,49 +154,81 @@ def fit(
     y = np.concatenate([data[k][1] for k in train])
     fitted_on = f"{' + '.join(train)}: {len(y)} questions, {int(y.sum())} unanswerable"
     model = fit_logistic(x, y, features, AnswerabilityModel, fitted_on)
-    model.threshold = threshold_for(model.probabilities(x), ~y, FALSE_REFUSALS)
+    model.threshold = threshold_for(model.probabilities(x), ~y, false_refusals)
     return model
 
 
-def main() -> None:
-    from sklearn.metrics import roc_auc_score
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--squad2", type=Path, help="SQuAD 2.0 folder (e.g. ../shared/data/squad2-dev-half)")
-    parser.add_argument("--sample", type=int, default=600, help="SQuAD 2.0 questions (half dev, half test)")
-    parser.add_argument("--judge", action="store_true", help="the local model's pipeline, with its yes/no judge")
-    parser.add_argument("--fit", action="store_true", help=f"write the fitted models to {MODEL_FILE.name}")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+def read_all(args: argparse.Namespace) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Signals of every set, the pipeline run on fresh indexes."""
     corpus = Path(__file__).resolve().parent.parent / "corpus"
     data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with tempfile.TemporaryDirectory(prefix="quellen-answerability-") as tmp:
         common = {"llm_backend": "local" if args.judge else "extractive", "answerability": "off"}
         assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", **common))
         assistant.ensure_ingested()
-        threshold = assistant.settings.relevance_threshold
         for split in ("dev", "test"):
             data[f"corpus {split}"] = read(assistant, corpus_cases(DEFAULT_SET, corpus, split), args.judge)
-        if args.squad2:
-            documents = Path(tmp) / "squad2-docs"
-            squad2_documents(args.squad2, documents)
-            squad = build_assistant(
-                Settings(state_dir=Path(tmp) / "squad2", corpus_dir=documents, collection="squad2", **common)
+        for suite, folder, write_documents in (
+            ("squad2", args.squad2, squad2_documents),
+            ("xquad", args.xquad, xquad_documents),
+        ):
+            if not folder:
+                continue
+            documents = Path(tmp) / f"{suite}-docs"
+            write_documents(folder, documents)
+            other = build_assistant(
+                Settings(state_dir=Path(tmp) / suite, corpus_dir=documents, collection=suite, **common)
             )
-            squad.ensure_ingested()
-            sample = spread(squad2_cases(args.squad2), args.sample)
-            data["squad2 dev"] = read(squad, sample[0::2], args.judge)
-            data["squad2 test"] = read(squad, sample[1::2], args.judge)
-    names = SEARCH_SIGNALS + (JUDGE_FEATURES + COMPARED if args.judge else [])
+            other.ensure_ingested()
+            if suite == "squad2":
+                sample = unseen(squad2_cases(folder), "squad2", args.sample)
+                sets = {"squad2 dev": sample[0::2], "squad2 test": sample[1::2]}
+            else:
+                sets = xquad_sample(folder, args.xquad_sample)
+            for name, cases in sets.items():
+                data[name] = read(other, cases, args.judge)
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--squad2", type=Path, help="SQuAD 2.0 folder (e.g. ../shared/data/squad2-dev-half)")
+    parser.add_argument("--sample", type=int, default=600, help="SQuAD 2.0 questions (half dev, half test)")
+    parser.add_argument("--xquad", type=Path, help="XQuAD folder (e.g. ../shared/data/xquad): answerable questions")
+    parser.add_argument("--xquad-sample", type=int, default=80, help="XQuAD questions (half dev, half test)")
+    parser.add_argument("--judge", action="store_true", help="the local model's pipeline, with its yes/no judge")
+    parser.add_argument(
+        "--false-refusals",
+        type=float,
+        default=FALSE_REFUSALS,
+        help="share of answerable development questions the fitted gate may refuse",
+    )
+    parser.add_argument("--save", type=Path, help="write the signals read to this JSON file")
+    parser.add_argument("--load", type=Path, help="refit from signals saved earlier (no pipeline run)")
+    parser.add_argument("--fit", action="store_true", help="write the fitted models (to --out)")
+    parser.add_argument(
+        "--out", type=Path, default=MODEL_FILE, help=f"where --fit writes (default the packaged {MODEL_FILE.name})"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    threshold = Settings().relevance_threshold
+    if args.load:
+        names, data = load_signals(args.load)
+    else:
+        names = SEARCH_SIGNALS + (JUDGE_FEATURES + COMPARED if args.judge else [])
+        data = read_all(args)
+        if args.save:
+            save_signals(args.save, names, data)
+    judged = all(f in names for f in JUDGE_FEATURES)
     print(f"| set | n | unanswerable | {' | '.join(names)} | cosine gate {threshold} |")
     print("| --- " * (len(names) + 4) + "|")
     for name, (x, y) in data.items():
-        aucs = " | ".join(f"{roc_auc_score(y, -x[:, j]):.2f}" for j in range(len(names)))
+        aucs = " | ".join(auc(y, -x[:, j]) for j in range(len(names)))
         print(f"| {name} | {len(y)} | {int(y.sum())} | {aucs} | {refusal_scores(y, x[:, 0] < threshold)} |")
-    models = {"search": fit(data, names, SEARCH_SIGNALS)}
-    if args.judge:
-        models["judge"] = fit(data, names, SEARCH_SIGNALS + JUDGE_FEATURES)
-        models["judge (before)"] = fit(data, names, SEARCH_SIGNALS + COMPARED)
+    models = {"search": fit(data, names, SEARCH_SIGNALS, args.false_refusals)}
+    if judged:
+        models["judge"] = fit(data, names, SEARCH_SIGNALS + JUDGE_FEATURES, args.false_refusals)
+        models["judge (before)"] = fit(data, names, SEARCH_SIGNALS + COMPARED, args.false_refusals)
     for kind, model in models.items():
         columns = [names.index(f) for f in model.features]
         weights = ", ".join(f"{n} {c:+.2f}" for n, c in zip(model.features, model.coef, strict=True))
@@ -150,10 +240,10 @@ def main() -> None:
             p = model.probabilities(x[:, columns])
             curve = " | ".join(refusal_scores(y, p >= t) for t in cuts)
             at = refusal_scores(y, p >= model.threshold)
-            print(f"| {name} | {roc_auc_score(y, p):.2f} | {at} | {curve} |")
+            print(f"| {name} | {auc(y, p)} | {at} | {curve} |")
     if args.fit:
-        save_models(MODEL_FILE, {name: model for name, model in models.items() if name in ("search", "judge")})
-        print(f"\nwritten: {MODEL_FILE.name}")
+        save_models(args.out, {name: model for name, model in models.items() if name in ("search", "judge")})
+        print(f"\nwritten: {args.out.name}")
 
 
 if __name__ == "__main__":

@@ -177,6 +177,8 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
 ANSWER_BACKENDS = ("local", "openai", "extractive")
 #: an answer option that leaves the named stage out
 DROP = "drop-"
+#: an answer option that reads the answerability gate from another file (``gate=FILE``)
+GATE_FILE = "gate="
 
 
 def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
@@ -184,7 +186,8 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
 
     ``local``, ``extractive:passages``, ``local:no-gate``; ``drop-STAGE`` leaves a stage of
     the question pipeline out (``local:drop-quote-cited``): a variant is another list of
-    stages, not another flag.
+    stages, not another flag; ``gate=FILE`` answers with another fitted gate (the one
+    before a refit, say).
     """
     backend, _, options = name.partition(":")
     if backend not in ANSWER_BACKENDS:
@@ -194,10 +197,17 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
     for option in options.split("+") if options else []:
         if option.startswith(DROP):
             dropped.append(option.removeprefix(DROP))
+        elif option.startswith(GATE_FILE):
+            gate = Path(option.removeprefix(GATE_FILE))
+            if not gate.is_file():
+                raise ValueError(f"{name!r}: no gate file {gate}")
+            overrides["answerability_file"] = gate
         elif option in ANSWER_OPTIONS:
             overrides.update(ANSWER_OPTIONS[option])
         else:
-            raise ValueError(f"{name!r}: unknown option {option!r} ({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE)")
+            raise ValueError(
+                f"{name!r}: unknown option {option!r} ({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE)"
+            )
     return overrides, dropped
 
 

@@ -134,6 +134,37 @@ def test_a_pipeline_and_its_baseline_answer_side_by_side(tmp_path: Path, corpus_
     assert all(r["first_text_s"] <= r["total_s"] for r in rows)
 
 
+def test_a_gate_fitted_elsewhere_answers_beside_the_packaged_one(tmp_path: Path, corpus_copy: Path) -> None:
+    """``extractive:gate=FILE`` answers with the gate models of FILE: here one that refuses everything."""
+    from assistant.answerability import SEARCH_SIGNALS, load_models
+    from assistant.logistic import save_models
+
+    gate = tmp_path / "refuse-all.json"
+    refusing = load_models()["search"]
+    refusing.coef, refusing.intercept = [0.0] * len(SEARCH_SIGNALS), 10.0
+    save_models(gate, {"search": refusing, "judge": refusing})
+    settings = Settings(
+        corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive", answerability="search"
+    )
+    cases = [c for c in corpus_cases(DEFAULT_SET, corpus_copy) if c.answerable][:3]
+    result = evaluate(
+        "corpus", cases, settings, corpus_copy, ["quellen"], backends=["extractive", f"extractive:gate={gate}"]
+    )
+    refused = {}
+    for row in result.answer_rows:
+        refused.setdefault(row["backend"], []).append(row["refused"])
+    assert refused == {
+        "extractive (quotes) [search gate]": [False] * 3,
+        "extractive (quotes) [search gate, gate refuse-all]": [True] * 3,
+    }
+    with pytest.raises(ValueError, match="answerability_file: no such file"):
+        Settings(answerability_file=tmp_path / "none.json")
+    with pytest.raises(ValueError, match="no gate file"):
+        evaluate(
+            "corpus", cases, settings, corpus_copy, ["quellen"], backends=[f"extractive:gate={tmp_path / 'none.json'}"]
+        )
+
+
 def _squad2_file(folder: Path) -> Path:
     """A SQuAD 2.0 file in the official layout: two paragraphs, answerable and unanswerable questions."""
     folder.mkdir()

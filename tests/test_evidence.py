@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_stages import RenumberCitations
+from assistant.answer_stages import RenumberCitations, marked_quote
 from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact, question_parts
 from assistant.evidence import EvidenceSelector, is_statement
 from assistant.numbers import german_numbers, keep_qualifiers
@@ -35,6 +35,23 @@ def test_a_sentence_cut_by_the_chunk_boundary_is_completed_from_the_source(assis
     candidates = _selector(assistant).candidates([cut])
     assert candidates[0].text.startswith("Dort haben sich die Manager von 63 Netzwerken")
     assert candidates[0].text.endswith("getroffen.")
+
+
+def test_the_sentence_after_a_chunk_is_a_candidate_too(assistant: Assistant) -> None:
+    """The aim of METREX is stated in the sentence after the chunk that names METREX (it never says "METREX")."""
+    source = "european-networks-stuttgart-region.txt"
+    text = assistant.source_text(source)
+    assert text is not None
+    start = text.index("METREX is a network of more than 50")
+    end = text.index("Observers come from the USA and Asia.") + len("Observers come from the USA and Asia.")
+    chunk = Passage(source, text[start:end], start, end, 0.5, "en")
+    question = "What is the purpose of METREX?"
+    alone = EvidenceSelector(assistant.embedder, assistant.source_text).select(question, [], [chunk])
+    assert not any("The aim of the network" in e.text for e in alone)
+    with_neighbours = EvidenceSelector(assistant.embedder, assistant.source_text, neighbours=1)
+    evidence = with_neighbours.select(question, [], [chunk])
+    held = next(e for e in evidence if "The aim of the network" in e.text)
+    assert text[held.start : held.end] == held.text
 
 
 def test_a_leaning_sentence_brings_its_neighbour(assistant: Assistant) -> None:
@@ -77,6 +94,15 @@ def test_facts_of_the_question_itself_do_not_count() -> None:
     assert not has_fact("Der zweite Metropolkongress findet am 20. September 2022 statt.", "place", question)
     assert has_fact("Er findet am 20. September 2022 in Heilbronn statt.", "place", question)
     assert fact_spans("im Jahr 2019", "date", "Was geschah 2019?") == []
+
+
+def test_a_fact_in_a_fallback_quote_is_bolded_once() -> None:
+    """A date is also a number: the fallback quote marks each fact once, not digit by digit."""
+    text = "Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt."
+    evidence = Passage(source="kongress.txt", text=text, start=0, end=len(text), score=0.5, language="de")
+    quote = marked_quote(evidence, 1, ["number", "date"], "Wie viele Arbeitsgruppen gab es 2019?", "de")
+    assert "Am **20**. **September** **2022** findet" in quote
+    assert fact_spans("Die Gruppe hat 5.700 Mitglieder.", "number") == [(15, 20)]
 
 
 def test_german_answers_use_german_number_formats() -> None:
