@@ -21,7 +21,10 @@ question the suites answer in their usual runs (xquad ``--limit 100``, squad2
 
 ``--save`` keeps the signals read, ``--load`` refits from them without running the
 pipeline again; ``--out FILE`` writes the fit elsewhere (a gate fitted on questions
-about your own documents: setting ``answerability_file``).
+about your own documents: setting ``answerability_file``).  Into an existing file
+``--fit`` writes only the models ``--refit`` names (default: the judge model): the
+search-only model, the fallback when an endpoint does not judge, was not better refitted
+with XQuAD (docs/evaluation.md).
 
     .venv/bin/python bench/answerability.py --squad2 ../shared/data/squad2-dev-half --sample 600
     .venv/bin/python bench/answerability.py --judge --squad2 ../shared/data/squad2-dev-half --sample 160 \
@@ -43,6 +46,7 @@ from assistant.answerability import (
     MODEL_FILE,
     SEARCH_SIGNALS,
     AnswerabilityModel,
+    load_models,
     read_signals,
 )
 from assistant.config import Settings
@@ -209,6 +213,13 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=MODEL_FILE, help=f"where --fit writes (default the packaged {MODEL_FILE.name})"
     )
+    parser.add_argument(
+        "--refit",
+        nargs="+",
+        choices=["judge", "search"],
+        default=["judge"],
+        help="the models --fit replaces in an existing --out file (the others stay as they are)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     threshold = Settings().relevance_threshold
@@ -242,8 +253,12 @@ def main() -> None:
             at = refusal_scores(y, p >= model.threshold)
             print(f"| {name} | {auc(y, p)} | {at} | {curve} |")
     if args.fit:
-        save_models(args.out, {name: model for name, model in models.items() if name in ("search", "judge")})
-        print(f"\nwritten: {args.out.name}")
+        fitted = {name: model for name, model in models.items() if name in ("search", "judge")}
+        if args.out.is_file():  # replace only the chosen ones: a refit is not better by itself
+            stored = load_models(args.out)
+            fitted = {**stored, **{name: fitted[name] for name in args.refit if name in fitted}}
+        save_models(args.out, fitted)
+        print(f"\nwritten: {', '.join(sorted(fitted))} to {args.out.name}")
 
 
 if __name__ == "__main__":
