@@ -84,8 +84,12 @@ class Assistant:
         self.dropped_stages: tuple[str, ...] = ()
 
     def variant(self, **overrides: object) -> Assistant:
-        """The same index, embedder and LLM with some settings changed (eval compares variants side by side)."""
-        settings = self.settings.model_copy(update=overrides)
+        """The same index, embedder and LLM with some settings changed (eval compares variants side by side).
+
+        The changed settings are validated like any others (a gate file that does not
+        exist is refused here, with the setting's own message), so no caller checks them twice.
+        """
+        settings = type(self.settings).model_validate({**self.settings.model_dump(), **overrides})
         store_fields = ("chroma_url", "state_dir", "collection", "embedder", "embed_threads", "embed_batch_threads")
         if any(getattr(settings, k) != getattr(self.settings, k) for k in store_fields):
             raise ValueError(f"a variant shares the index; build a new assistant to change {', '.join(store_fields)}")

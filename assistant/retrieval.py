@@ -28,6 +28,7 @@ import shutil
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,7 @@ from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter,
 
 from assistant.lexical import TOKENS_VERSION, Bm25Index
 from assistant.scope import Scope
+from assistant.search_text import searchable_text
 from assistant.store import Store, get_all
 from assistant.types import Passage
 
@@ -158,7 +160,10 @@ class HybridRetriever:
                 records = get_all(self.store.chunks, ["documents", "metadatas"])
                 self.bm25.build(
                     list(records["ids"]),
-                    records["documents"],
+                    [
+                        searchable_text(text, str((m or {}).get("section") or ""))
+                        for text, m in zip(records["documents"], records["metadatas"], strict=True)
+                    ],
                     [str((m or {}).get("language", "en")) for m in records["metadatas"]],
                 )
                 self._save_bm25(cache, signature[:16])
@@ -192,7 +197,7 @@ class HybridRetriever:
         if self.mode != "bm25":
             dense = _best_of([self.dense.search(e, depth, scope.language, names) for e in embeddings])[:depth]
         if self.mode == "dense":
-            return dense[:k]
+            return self._scored_by_own_words(dense[:k], embeddings)
         self._refresh_bm25()
         # a narrow scope leaves few BM25 finds in it: look deeper, then keep those inside
         lexical_depth = depth * SCOPED_BM25_DEPTH if scope.restricts else depth
@@ -219,7 +224,30 @@ class HybridRetriever:
             head = dense_ids[: max(0, min(k, self.top_k) - self.bm25_slots)]
             extra = [cid for cid in lexical if cid not in head][: self.bm25_slots]
             order = list(dict.fromkeys(head + extra + dense_ids))
-        return [known[cid] for cid in order if cid in known][:k]
+        return self._scored_by_own_words([known[cid] for cid in order if cid in known][:k], embeddings)
+
+    def _scored_by_own_words(self, passages: list[Passage], queries: Sequence[Sequence[float]]) -> list[Passage]:
+        """The passages with the cosine of their own words, not of the text they were searched by.
+
+        A chunk is embedded with its section heading (:mod:`assistant.search_text`), which
+        decides what is found; the score stays the cosine of the document's words, as the
+        relevance threshold, the answerability gate and the shown scores were calibrated
+        on (a long generic heading pulled a specific chunk's cosine under the threshold).
+        Only chunks searched with a heading are embedded again, a handful per question.
+        """
+        headed = [i for i, p in enumerate(passages) if searchable_text(p.text, p.section) != p.text]
+        if not headed:
+            return passages
+        own_words = self.embedder.get_text_embedding_batch([passages[i].text for i in headed])
+        vectors = np.asarray(own_words, dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        asked = np.asarray(queries, dtype=np.float32)
+        asked /= np.linalg.norm(asked, axis=1, keepdims=True) + 1e-9
+        cosines = (vectors @ asked.T).max(axis=1)
+        rescored = list(passages)
+        for i, cosine in zip(headed, cosines, strict=True):
+            rescored[i] = replace(passages[i], score=float(cosine))
+        return rescored
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[str]:

@@ -9,6 +9,7 @@ ideal ranking of ``n_relevant`` relevant items).
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 
@@ -39,9 +40,20 @@ def spans_overlap(a_start: int, a_end: int, b_start: int, b_end: int, min_chars:
 
 
 def fact_found(forms: Iterable[str], text: str) -> bool:
-    """A key fact is present when any of its surface forms occurs (case-insensitive)."""
+    """A key fact is present when any of its surface forms occurs (case-insensitive).
+
+    A form is matched as written, so a stem finds its words ("biotechnolog"), but a form
+    that starts or ends with a digit does not match inside a longer number: "50" is not
+    in "more than 500" (an answer with the wrong number scored as right before).
+    """
     lowered = text.lower()
-    return any(form.lower() in lowered for form in forms)
+    return any(_number_bounded(form.lower()).search(lowered) for form in forms)
+
+
+def _number_bounded(form: str) -> re.Pattern[str]:
+    before = r"(?<!\d)" if form[:1].isdigit() else ""
+    after = r"(?!\d)" if form[-1:].isdigit() else ""
+    return re.compile(before + re.escape(form) + after)
 
 
 def key_fact_score(key_facts: Sequence[Sequence[str]], text: str) -> float:

@@ -109,6 +109,8 @@ def evaluate(
     eval_settings = settings.model_copy(update={"corpus_dir": corpus_dir, "collection": f"eval_{suite}"})
     assistant = build_assistant(eval_settings)
     answer_backends = list(backends) or [settings.llm_backend]
+    # built before the index, so a variant with a bad setting (a missing gate file) stops the run at once
+    answerers = [answer_variant(assistant, backend) for backend in answer_backends] if answers else []
     report = assistant.ingest()
     log.info("eval index: %s", report.summary())
     built = build_systems(assistant, corpus_dir, systems)
@@ -119,7 +121,7 @@ def evaluate(
             "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap,
             "top_k": settings.top_k,
-            "answer_backend": [answer_variant(assistant, b).answer_label for b in answer_backends] if answers else None,
+            "answer_backend": [answerer.answer_label for answerer in answerers] if answers else None,
             "relevance_threshold": settings.relevance_threshold,
             "systems": list(systems),
             "cases": len(cases),
@@ -151,8 +153,7 @@ def evaluate(
                 progress(f"retrieval {system.name}", done, total)
     if answers:
         answer_cases = spread(cases, answer_limit)
-        for backend in answer_backends:
-            answerer = answer_variant(assistant, backend)
+        for backend, answerer in zip(answer_backends, answerers, strict=True):
             if answerer.llm_features and answerer.rewriter is not None:
                 answerer.rewriter.forget()  # translations from the retrieval pass would flatter the latencies
             for index, case in enumerate(answer_cases, start=1):
@@ -198,10 +199,7 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
         if option.startswith(DROP):
             dropped.append(option.removeprefix(DROP))
         elif option.startswith(GATE_FILE):
-            gate = Path(option.removeprefix(GATE_FILE))
-            if not gate.is_file():
-                raise ValueError(f"{name!r}: no gate file {gate}")
-            overrides["answerability_file"] = gate
+            overrides["answerability_file"] = Path(option.removeprefix(GATE_FILE))
         elif option in ANSWER_OPTIONS:
             overrides.update(ANSWER_OPTIONS[option])
         else:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.headings import plain_text_headings
 from ingest.ocr import (
     IMAGE_SUFFIXES,
     MIN_TEXT_CHARS,
@@ -47,7 +48,7 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 #: part of every document's fingerprint: bump it when extraction changes the text it
 #: produces, so the next ingest converts every file again instead of keeping old text
-EXTRACT_VERSION = 5
+EXTRACT_VERSION = 10
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | IMAGE_SUFFIXES | {".pdf", ".docx"}
 #: larger files are refused before reading: a collection of documents, not a data dump
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -118,7 +119,10 @@ def extract(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
         result = _man(path)
     elif suffix in TEXT_SUFFIXES:
         text = decode(path.read_bytes(), path)
-        sections = [(m.start(), m.group(2)) for m in _MD_HEADING.finditer(text)] if suffix != ".txt" else []
+        if suffix in (".txt", ".text"):
+            sections = plain_text_headings(text)
+        else:
+            sections = [(m.start(), m.group(2)) for m in _MD_HEADING.finditer(text)]
         result = Extracted(text, sections)
     elif suffix in HTML_SUFFIXES:
         result = _html(decode(path.read_bytes(), path))

@@ -21,6 +21,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.config import Settings
+from assistant.search_text import searchable_text
 from assistant.store import SourceRecord, Store
 from ingest.extract import EXTRACT_VERSION
 from ingest.loader import Skipped, load_documents, source_name
@@ -113,7 +114,9 @@ def ingest_path(
         if not chunks:
             report.skipped.append(Skipped(Path(source), "no text to index"))
             continue
-        vectors = embedder.get_text_embedding_batch([c.get_content() for c in chunks])
+        vectors = embedder.get_text_embedding_batch(
+            [searchable_text(c.get_content(), str(c.metadata.get("section") or "")) for c in chunks]
+        )
         for chunk, vector in zip(chunks, vectors, strict=True):
             chunk.embedding = vector
         store.chunks.delete(where={"source": source})

@@ -159,7 +159,7 @@ def test_a_gate_fitted_elsewhere_answers_beside_the_packaged_one(tmp_path: Path,
     }
     with pytest.raises(ValueError, match="answerability_file: no such file"):
         Settings(answerability_file=tmp_path / "none.json")
-    with pytest.raises(ValueError, match="no gate file"):
+    with pytest.raises(ValueError, match="answerability_file: no such file"):
         evaluate(
             "corpus", cases, settings, corpus_copy, ["quellen"], backends=[f"extractive:gate={tmp_path / 'none.json'}"]
         )

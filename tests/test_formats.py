@@ -143,3 +143,51 @@ def test_man_page_is_rendered_with_its_sections(tmp_path: Path) -> None:
     assert "beantwortet Fragen aus deutschen und englischen Dokumenten." in extracted.text
     assert "\b" not in extracted.text, "no overstrike formatting left"
     assert extracted.section_at(extracted.text.index("beantwortet")) == "BESCHREIBUNG"
+
+
+PLAIN_TEXT = """Europäische Netzwerke
+
+Die Region Stuttgart arbeitet in den folgenden Netzwerken mit:
+
+METREX (Netzwerk der europäischen Metropolregionen)
+
+Das Netzwerk ist eine Plattform für den Erfahrungsaustausch zur Raumplanung.
+
+METREX (Netzwerk der europäischen Metropolregionen)
+eu.region-stuttgart.de
+
+Partner:
+Die Region arbeitet mit den folgenden Partnerorganisationen zusammen:
+- Bundesinstitut für Bau-, Stadt- und Raumforschung (BBSR)
+
+Ansprechpartner:
+Helmuth Haag
+Tel 0711 / 228 35-13
+helmuth.haag@region-stuttgart.de
+"""
+
+
+def test_plain_text_headings_are_found_and_contact_blocks_are_not(tmp_path: Path) -> None:
+    """Short lines of their own above a paragraph are headings; a line repeating one is a link back."""
+    (tmp_path / "netzwerke.txt").write_text(PLAIN_TEXT, encoding="utf-8")
+    extracted = extract(tmp_path / "netzwerke.txt")
+    assert [h for _, h in extracted.sections] == [
+        "Europäische Netzwerke",
+        "METREX (Netzwerk der europäischen Metropolregionen)",
+        "Partner:",
+    ]
+    assert extracted.section_at(PLAIN_TEXT.index("Plattform")) == "METREX (Netzwerk der europäischen Metropolregionen)"
+    # the repeated METREX line and the address are passed over; the next heading starts at "Partner:"
+    assert extracted.section_at(PLAIN_TEXT.index("eu.region")) == "METREX (Netzwerk der europäischen Metropolregionen)"
+    # "Ansprechpartner:" is followed by a contact block, not a paragraph: no heading
+    assert extracted.section_at(PLAIN_TEXT.index("Tel 0711")) == "Partner:"
+
+
+def test_a_chunk_is_searched_with_its_heading_but_cited_with_its_own_words(tmp_path: Path) -> None:
+    """The chunk below "METREX (…)" does not name METREX; its heading makes the question find it."""
+    from assistant.search_text import searchable_text
+
+    body = "Das Netzwerk ist eine Plattform für den Erfahrungsaustausch zur Raumplanung."
+    assert searchable_text(body, "METREX") == f"METREX\n\n{body}"
+    assert searchable_text(f"METREX. {body}", "METREX") == f"METREX. {body}"  # already named
+    assert searchable_text(body, "") == body

@@ -81,9 +81,12 @@ def test_a_document_that_dictates_an_answer_is_withheld_and_listed(assistant: As
     upload.write_text(DICTATED, encoding="utf-8")
     report, refused = assistant.add_files([(upload, upload.name)])
     assert not refused and report.added
+    # the answerability gate off: this question lies on its threshold (the upload alone tips
+    # it either way), and what is tested here is the guard, not the gate
+    ungated = assistant.variant(answerability="off")
     try:
-        unguarded = assistant.variant(instruction_guard=False).ask(question)
-        guarded = assistant.ask(question)
+        unguarded = ungated.variant(instruction_guard=False).ask(question)
+        guarded = ungated.ask(question)
     finally:
         assistant.remove_document(upload.name)
     assert any(p.source == upload.name for p in unguarded.passages), "without the guard the hostile text is used"
