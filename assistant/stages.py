@@ -8,6 +8,7 @@ gives the final answer early (a refusal) sets ``state.done`` and the rest are sk
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -27,6 +28,8 @@ from assistant.retrieval import HybridRetriever
 from assistant.scope import Scope
 from assistant.types import Answer, Citation, Language, Passage, Quote, StreamEvent
 from assistant.verification import CitationVerifier
+
+log = logging.getLogger(__name__)
 
 Standalone = Callable[[str, Sequence[str]], str]
 
@@ -250,6 +253,12 @@ class AnswerabilityGate:
             model = self.fallback
             values = read_signals(model.features, state.query, state.language, state.passages, state.evidence, None)
         state.unanswerable = model.unanswerable(values)
+        log.info(
+            "answerability: %s -> %.3f (refused at %.3f)",
+            ", ".join(f"{k} {v:.3f}" for k, v in values.items() if v is not None),
+            state.unanswerable,
+            model.threshold,
+        )
         if state.unanswerable >= model.threshold:
             state.answer = refusal(state.language, state.passages, self.backend)
             state.done = True
