@@ -46,27 +46,20 @@ def _clean(line: str) -> str:
     return " ".join(_EMPHASIS.sub("", line).split())
 
 
-def _is_short(line: str) -> bool:
-    text = _clean(line)
-    words = text.split()
-    if not words or len(words) > MAX_WORDS or len(text) > MAX_CHARS:
-        return False
-    if _BULLET.match(line) or text.startswith("("):
-        return False
-    letters = len(_LETTER.findall(text))
-    if letters * 2 < len(text.replace(" ", "")):  # "Tel 0711 / 228 35-26"
-        return False
-    if _SENTENCE_END.search(text):
-        return False
-    return not (text.endswith(":") and len(words) > MAX_COLON_WORDS)
-
-
-def _is_body(line: str) -> bool:
+def _kind(line: str) -> str:
+    """ "short" (may be a heading), "body" (a paragraph line, which ends a heading's run) or ""."""
     text = _clean(line)
     words = len(text.split())
     if text.endswith(":") and words > MAX_COLON_WORDS:  # "The IKM works with the following partners:"
-        return True
-    return words > MAX_WORDS or len(text) > MAX_CHARS or bool(_SENTENCE_END.search(text))
+        return "body"
+    if words > MAX_WORDS or len(text) > MAX_CHARS or _SENTENCE_END.search(text):
+        return "body"
+    if not words or _BULLET.match(line) or text.startswith("("):
+        return ""
+    letters = len(_LETTER.findall(text))
+    if letters * 2 < len(text.replace(" ", "")):  # "Tel 0711 / 228 35-26"
+        return ""
+    return "short"
 
 
 def plain_text_headings(text: str) -> list[tuple[int, str]]:
@@ -84,13 +77,15 @@ def plain_text_headings(text: str) -> list[tuple[int, str]]:
         if markdown:
             run = []
             headings.append((start, _clean(markdown.group(1))))
-        elif _is_short(line):
+            continue
+        kind = _kind(line)
+        if kind == "short":
             run.append((start, _clean(line)))
         else:
             # a line repeating an earlier heading is a link back to it ("METREX (…)" once
             # more below the METREX paragraph), not the heading of what follows
             fresh = [(o, h) for o, h in run if h not in seen][-MAX_RUN:]
-            if fresh and _is_body(line):
+            if fresh and kind == "body":
                 headings.append((fresh[0][0], " – ".join(dict.fromkeys(h for _, h in fresh))))
                 seen.update(h for _, h in fresh)
             run = []
