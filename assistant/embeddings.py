@@ -123,6 +123,12 @@ def _sentence_transformers(model: str) -> BaseEmbedding:
     return HuggingFaceEmbedding(model_name=model, device="cpu", normalize=True)
 
 
+def unit_rows(vectors: Any) -> np.ndarray:
+    """The rows of ``vectors`` scaled to length 1 (float32), so their dot products are cosines."""
+    rows = np.asarray(vectors, dtype=np.float32)
+    return rows / (np.linalg.norm(rows, axis=1, keepdims=True) + 1e-9)
+
+
 @lru_cache(maxsize=4)
 def load_embedder(name: str, threads: int = 2, batch_threads: int = 2) -> BaseEmbedding:
     """Return the embedder called ``name``; cached because loading costs seconds.

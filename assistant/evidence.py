@@ -32,6 +32,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.answer_type import AnswerType, answer_type, has_fact
+from assistant.embeddings import unit_rows
 from assistant.lexical import query_tokens, tokens
 from assistant.prompts import neutralise
 from assistant.sentences import sentence_spans
@@ -123,10 +124,8 @@ class EvidenceSelector:
         self, phrasings: Sequence[str], candidates: Sequence[Candidate], kind: AnswerType | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """One score per candidate (higher is better) and the candidates' unit vectors."""
-        queries = np.asarray([self.embedder.get_query_embedding(p) for p in phrasings], dtype=np.float32)
-        vectors = np.asarray(self.embedder.get_text_embedding_batch([c.text for c in candidates]), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-        queries /= np.linalg.norm(queries, axis=1, keepdims=True) + 1e-9
+        queries = unit_rows([self.embedder.get_query_embedding(p) for p in phrasings])
+        vectors = unit_rows(self.embedder.get_text_embedding_batch([c.text for c in candidates]))
         cosine = (vectors @ queries.T).max(axis=1)
         lexical = _lexical_overlap(phrasings, [(c.text, c.passage.language) for c in candidates])
         typed = np.asarray([float(has_fact(c.text, kind, phrasings[0])) if kind else 0.0 for c in candidates])

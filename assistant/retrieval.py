@@ -36,6 +36,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
 
+from assistant.embeddings import unit_rows
 from assistant.lexical import TOKENS_VERSION, Bm25Index
 from assistant.scope import Scope
 from assistant.search_text import searchable_text
@@ -238,12 +239,8 @@ class HybridRetriever:
         headed = [i for i, p in enumerate(passages) if searchable_text(p.text, p.section) != p.text]
         if not headed:
             return passages
-        own_words = self.embedder.get_text_embedding_batch([passages[i].text for i in headed])
-        vectors = np.asarray(own_words, dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-        asked = np.asarray(queries, dtype=np.float32)
-        asked /= np.linalg.norm(asked, axis=1, keepdims=True) + 1e-9
-        cosines = (vectors @ asked.T).max(axis=1)
+        own_words = unit_rows(self.embedder.get_text_embedding_batch([passages[i].text for i in headed]))
+        cosines = (own_words @ unit_rows(queries).T).max(axis=1)
         rescored = list(passages)
         for i, cosine in zip(headed, cosines, strict=True):
             rescored[i] = replace(passages[i], score=float(cosine))

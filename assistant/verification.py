@@ -32,6 +32,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.citations import MARKER
+from assistant.embeddings import unit_rows
 from assistant.sentences import sentence_spans
 from assistant.statement_check import StatementCheck
 from assistant.types import Answer, Citation, Language, Passage
@@ -113,8 +114,7 @@ class CitationVerifier:
         spans = [sentence_spans(p.text) or [(0, len(p.text))] for p in passages]
         parts = [p.text[s:e] for p, sp in zip(passages, spans, strict=True) for s, e in sp]
         texts = [*statements, *(p.text for p in passages), *parts]
-        vectors = np.asarray(self.embedder.get_text_embedding_batch(texts), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        vectors = unit_rows(self.embedder.get_text_embedding_batch(texts))
         queries = vectors[: len(statements)]
         whole = vectors[len(statements) : len(statements) + len(passages)]
         sentence_vectors = vectors[len(statements) + len(passages) :]

@@ -183,7 +183,7 @@ def test_plain_text_headings_are_found_and_contact_blocks_are_not(tmp_path: Path
     assert extracted.section_at(PLAIN_TEXT.index("Tel 0711")) == "Partner:"
 
 
-def test_a_chunk_is_searched_with_its_heading_but_cited_with_its_own_words(tmp_path: Path) -> None:
+def test_a_chunk_is_searched_with_its_heading_but_cited_with_its_own_words() -> None:
     """The chunk below "METREX (…)" does not name METREX; its heading makes the question find it."""
     from assistant.search_text import searchable_text
 
