@@ -138,6 +138,8 @@ class QuoteCitedEvidence:
     the five items together 0.85; docs/evaluation.md).  After verification the answer's
     markers point at the items that support its statements, so quoting those puts the
     source words of what the answer says in front of the reader, in the answer itself.
+    The item the model picked as stating the answer (``state.picked``, assistant.pick)
+    comes first.
     """
 
     name = "quote-cited"
@@ -147,14 +149,30 @@ class QuoteCitedEvidence:
         if answer is None or answer.refused or quote is None or state.fell_back:
             return
         shown = _without_markers(answer.answer).replace("**", "")
-        for citation in answer.citations:
+        for citation in [*_picked(state), *answer.citations]:
             if len(state.cited_quotes) >= MAX_CITED_QUOTES:
                 break
             passage = citation.passage
-            if passage == quote.passage or passage not in state.evidence or " ".join(passage.text.split()) in shown:
-                continue  # the first quote, or quoted already (the asked-for fact marked)
+            quoted = passage == quote.passage or any(c.passage == passage for c in state.cited_quotes)
+            if quoted or passage not in state.evidence or " ".join(passage.text.split()) in shown:
+                continue  # the first quote, or quoted already (in the answer, the asked-for fact marked)
             state.cited_quotes.append(citation)
         yield from ()
+
+
+def _picked(state: QuestionState) -> list[Citation]:
+    """The item the model picked as stating the answer (assistant.pick), numbered as the answer read it.
+
+    Not when its number is taken by another passage (the first quote comes from the
+    search before the translation, whose items are numbered on their own).
+    """
+    picked, answer, quote = state.picked, state.answer, state.quote
+    if picked is None or answer is None or quote is None or picked not in state.evidence:
+        return []
+    n = state.evidence.index(picked) + 1
+    if any(c.n == n and c.passage != picked for c in [quote, *answer.citations]):
+        return []
+    return [Citation.of_whole(n, picked)]
 
 
 class ComposeAnswer:
@@ -173,6 +191,7 @@ class ComposeAnswer:
         citations = list(answer.citations)
         if all(c.n != quote.n for c in citations):
             citations.insert(0, quote)
+        citations += [c for c in state.cited_quotes if all(c.n != known.n for known in citations)]
         text = answer.answer
         if not text.startswith(EXTRACTIVE_INTRO[state.language]):  # the quoter's text already opens with it
             shown = [marked_quote(quote.passage, quote.n, state.quote_marks, state.query, state.language)]

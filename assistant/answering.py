@@ -32,6 +32,7 @@ from assistant.prompts import (
     REFUSAL,
     SYSTEM,
     evidence_judge_prompt,
+    evidence_pick_prompt,
     evidence_prompt,
     user_prompt,
 )
@@ -87,6 +88,11 @@ def evidence_judge_messages(question: str, evidence: Sequence[Passage]) -> list[
     every evaluated token.
     """
     return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=evidence_judge_prompt(question, evidence))]
+
+
+def evidence_pick_messages(question: str, evidence: Sequence[Passage]) -> list[ChatMessage]:
+    """The evidence prompt asking which numbered source states the answer (assistant.pick)."""
+    return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=evidence_pick_prompt(question, evidence))]
 
 
 def _evidence_prefix() -> list[ChatMessage]:

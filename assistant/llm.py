@@ -123,27 +123,47 @@ class LlamaCppChat(CustomLLM):
     def yes_probability(self, messages: Sequence[ChatMessage]) -> float:
         """P("yes") against P("no") for the model's next token after ``messages``.
 
-        Read from the logits of one decoding step (a logits processor sees them), so no
-        ``logits_all`` is needed and llama.cpp reuses the cached prompt prefix: a judge
-        that puts the question before the passage pays only for the passage.
+        Read from the logits of one decoding step, so llama.cpp reuses the cached prompt
+        prefix: a judge that puts the question before the passage pays only for the passage.
         """
         yes, no = self._answer_tokens()
-        seen: dict[str, float] = {}
+        row = self._step_logits(messages, steps=1)[0]
+        return 1.0 / (1.0 + math.exp(float(np.logaddexp.reduce(row[no]) - np.logaddexp.reduce(row[yes]))))
+
+    def option_probabilities(self, messages: Sequence[ChatMessage], options: Sequence[str]) -> list[float] | None:
+        """The model's probabilities of each option (one token each, e.g. "1".."5") as its reply, summing to 1.
+
+        The model may open its reply with a bracket ("[2]"), so two decoding steps are
+        read and the first step whose likeliest token is an option counts; ``None`` when
+        neither step was (the model meant to say something else).  Only the last prompt
+        line differs from the answer prompt, so llama.cpp reuses the rest.
+        """
+        ids = [self._llama.tokenize(o.encode(), add_bos=False, special=False)[0] for o in options]
+        for row in self._step_logits(messages, steps=2):
+            if int(np.argmax(row)) in ids:
+                weights = np.exp(row[ids] - row[ids].max())
+                return (weights / weights.sum()).tolist()
+        return None
+
+    def _step_logits(self, messages: Sequence[ChatMessage], steps: int) -> list[np.ndarray]:
+        """The logits of the first ``steps`` greedy decoding steps after ``messages``.
+
+        A logits processor sees them, so no ``logits_all`` is needed.
+        """
+        rows: list[np.ndarray] = []
 
         def capture(_ids: Any, logits: Any) -> Any:
-            row = np.asarray(logits, dtype=np.float64)
-            seen["yes"] = float(np.logaddexp.reduce(row[yes]))
-            seen["no"] = float(np.logaddexp.reduce(row[no]))
+            rows.append(np.asarray(logits, dtype=np.float64))
             return logits
 
         with self._lock:
             self._llama.create_chat_completion(
                 messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-                max_tokens=1,
+                max_tokens=steps,
                 temperature=0.0,
                 logits_processor=[capture],
             )
-        return 1.0 / (1.0 + math.exp(seen["no"] - seen["yes"]))
+        return rows
 
     def _answer_tokens(self) -> tuple[list[int], list[int]]:
         def first_tokens(words: Sequence[str]) -> list[int]:
@@ -200,6 +220,31 @@ def yes_probability(llm: LLM, messages: Sequence[ChatMessage], undecided: float 
     first = (response.message.content or "").strip().lower().split(maxsplit=1)[:1]
     word = first[0].strip(".,!:;") if first else ""
     return 1.0 if word in ("yes", "ja") else 0.0 if word in ("no", "nein") else undecided
+
+
+def option_probabilities(llm: LLM, messages: Sequence[ChatMessage], options: Sequence[str]) -> list[float] | None:
+    """How likely ``llm`` replies with each of ``options`` (short words such as "1".."5"), summing to 1.
+
+    The local model reports token probabilities; an endpoint is asked for a few tokens with
+    log-probabilities, and when it gives none the first option its reply names counts as
+    certain.  ``None`` when the reply names no option.
+    """
+    if isinstance(llm, LlamaCppChat):
+        return llm.option_probabilities(messages, options)
+    response = limited(llm, max_tokens=3, logprobs=True).chat(messages)
+    for candidates in response.logprobs or []:
+        weights = [0.0] * len(options)
+        for entry in candidates:
+            word = entry.token.strip().strip("[(").strip()
+            if word in options:
+                weights[options.index(word)] += math.exp(entry.logprob)
+        if sum(weights) > 0:
+            return [w / sum(weights) for w in weights]
+    reply = (response.message.content or "").strip().lstrip("[(").strip()
+    for i, option in enumerate(options):
+        if reply.startswith(option):
+            return [float(j == i) for j in range(len(options))]
+    return None
 
 
 def rewrite_llm(llm: LLM, context: int = REWRITE_CONTEXT) -> LLM:

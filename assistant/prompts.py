@@ -135,6 +135,18 @@ def evidence_judge_prompt(question: str, evidence: Sequence[Passage]) -> str:
     return _turn(question, _numbered(evidence), JUDGE_QUESTION)
 
 
+#: the evidence pick's last line in place of "Answer in …" (assistant.pick)
+PICK_QUESTION = "Which source states the answer to the question? Reply with its number only."
+
+
+def evidence_pick_prompt(question: str, evidence: Sequence[Passage]) -> str:
+    """The evidence prompt's user turn asking which numbered source states the answer.
+
+    Like :func:`evidence_judge_prompt`, only the last line differs from the answer prompt.
+    """
+    return _turn(question, _numbered(evidence), PICK_QUESTION)
+
+
 #: worked examples as (user, assistant) turns, the same for every question (cached prefix)
 EVIDENCE_EXAMPLES: list[tuple[str, str]] = [
     (

@@ -4,14 +4,15 @@
 
     clean → language → follow-up → retrieve → withhold → gate → evidence → quote
           → translate → retrieve → withhold → (rerank) → gate → evidence → answerable
-          → answer → verify → check → numbers → quote-cited → compose → renumber
+          → answer → verify → pick → check → numbers → quote-cited → compose → renumber
 
 The quote (the best evidence sentence) goes out after the first, untranslated search,
 well under a second after the question; the translation, the second search, the
 answerability gate and the answer follow.  Without an answer LLM (extractive) the
-answerability gate decides before the quote is shown, the answer is quoted from the
-evidence and nothing needs verifying; the judge's model, loaded for the gate anyway,
-still translates the question (key facts 0.60 → 0.69 on the development questions).  ``recipe="passages"`` is the
+answerability gate decides and the judge's model picks the item to quote (``pick``)
+before the quote is shown, the answer is quoted from the evidence and nothing needs
+verifying; the judge's model, loaded for the gate anyway, still translates the question
+(key facts 0.60 → 0.69 on the development questions).  ``recipe="passages"`` is the
 pipeline before evidence selection (translate → retrieve → gate → five whole passages to
 the answerer → verify), kept as the baseline the evaluation compares against.
 
@@ -31,6 +32,7 @@ from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer,
 from assistant.cleaning import clean_question
 from assistant.evidence import EvidenceSelector
 from assistant.instruction_guard import load_guard
+from assistant.pick import PickEvidence
 from assistant.scope import scope_of
 from assistant.stages import (
     AnswerabilityGate,
@@ -165,12 +167,13 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         withhold_again = [WithholdInstructions(load_guard(), "withhold-translated")] if withhold else []
         stages += [*translate, again, *withhold_again, *rerank, final_gate, reselect]
     stages += answerability_gate(assistant)
-    if llm is None:
-        stages += [ShowQuote(), Generate(quoter)]
-    else:
+    if llm is None:  # the judge's model picks the item to quote; after the gate, its prompt is evaluated
+        pick: list[Stage] = [PickEvidence(lambda: assistant.judge, first=True)] if assistant.llm_features else []
+        stages += [*pick, ShowQuote(), Generate(quoter)]
+    else:  # the answer model picks after answering (the answer prompt stays as it was, its first token as early)
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)
         late = [ShowQuote("quote-late")] if searches_again else []
-        stages += [*late, Generate(answerer, fallback=quoter), *verify]
+        stages += [*late, Generate(answerer, fallback=quoter), *verify, PickEvidence(lambda: assistant.judge)]
     quote_cited: list[Stage] = [QuoteCitedEvidence()] if llm is not None else []  # quotes answer for themselves
     finish = [CheckAnswerType(), PolishNumbers(), *quote_cited, ComposeAnswer(), RenumberCitations()]
     return QuestionPipeline([*stages, *finish])

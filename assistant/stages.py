@@ -51,6 +51,8 @@ class QuestionState:
     quote: Citation | None = None
     #: fact types to mark in bold in the quote (the answer missed them; the quote holds them)
     quote_marks: list[AnswerType] = field(default_factory=list)
+    #: the evidence item the model says states the answer (assistant.pick)
+    picked: Passage | None = None
     #: the evidence items the verified answer cites, quoted beside the first quote
     cited_quotes: list[Citation] = field(default_factory=list)
     answer: Answer | None = None

@@ -1,6 +1,7 @@
 """A tiny local server that speaks the OpenAI chat-completions API (plain and streaming).
 
-It answers every request with ``reply`` and records what it was sent, so tests can
+It answers every request with ``reply`` (or, when the request's last message ends with
+a key of ``replies``, with that key's reply) and records what it was sent, so tests can
 check both directions of quellen's OpenAI-compatible backend without any network.
 """
 
@@ -9,13 +10,15 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
 class OpenAIStub:
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, replies: Mapping[str, str] | None = None) -> None:
         self.reply = reply
+        self.replies = dict(replies or {})
         self.requests: list[dict[str, Any]] = []
         stub = self
 
@@ -29,12 +32,13 @@ class OpenAIStub:
                 if not self.path.endswith("/chat/completions"):
                     self.send_error(404)
                     return
+                reply = stub.reply_to(body)
                 base = {"id": "stub-1", "created": int(time.time()), "model": body.get("model", "stub")}
                 if body.get("stream"):
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    words = stub.reply.split(" ")
+                    words = reply.split(" ")
                     for i, word in enumerate(words):
                         piece = word if i == 0 else " " + word
                         chunk = {
@@ -56,7 +60,7 @@ class OpenAIStub:
                     **base,
                     "object": "chat.completion",
                     "choices": [
-                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": stub.reply}}
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
@@ -69,6 +73,10 @@ class OpenAIStub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def reply_to(self, body: dict[str, Any]) -> str:
+        last = str((body.get("messages") or [{}])[-1].get("content", ""))
+        return next((reply for end, reply in self.replies.items() if last.endswith(end)), self.reply)
 
     @property
     def base_url(self) -> str:

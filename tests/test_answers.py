@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
+from assistant.pick import pick_probabilities
 from assistant.pipeline import Assistant, build_assistant
-from assistant.prompts import REFUSAL
-from assistant.types import Answer, Quote, Token
+from assistant.prompts import PICK_QUESTION, REFUSAL
+from assistant.stages import QuestionState
+from assistant.types import Answer, Passage, Quote, Token
 from tests.openai_stub import OpenAIStub
 
 OFF_TOPIC_DE = "Wie hoch ist der Eiffelturm?"
@@ -98,6 +100,55 @@ def test_the_evidence_the_answer_cites_is_quoted_beside_the_first_quote(
     assert "without quote-cited" in remote.without_stages("quote-cited").answer_label
 
 
+def test_the_item_the_model_picks_is_quoted_beside_the_first_quote(settings: Settings) -> None:
+    """Asked which source states the answer, the model named item 2: its words stand in the answer too."""
+    question = "Wo findet der zweite Metropolkongress statt?"
+    with OpenAIStub("Der zweite Metropolkongress findet in Heilbronn statt [1].", {PICK_QUESTION: "[2]"}) as stub:
+        remote = _remote(settings, stub)
+        state = [s for s in remote.question_pipeline.run(question)][-1]
+        answer = remote.ask(question)
+        without = remote.without_stages("pick").ask(question)
+    assert isinstance(state, QuestionState) and state.picked == state.evidence[1]
+    quotes = answer.answer.partition("\n\n")[0]
+    assert quotes.count("\n- „") == 2, "the first quote and the picked item"
+    assert " ".join(state.evidence[1].text.split())[:40] in " ".join(quotes.split())
+    _check_citations(remote, answer)
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert "\n- „" not in without.answer.partition("\n\n")[0], "without the stage: the first quote only"
+
+
+def test_a_reply_naming_no_item_picks_nothing(settings: Settings) -> None:
+    reply = "Der zweite Metropolkongress findet in Heilbronn statt [1]."
+    with OpenAIStub(reply, {PICK_QUESTION: "Heilbronn"}) as stub:
+        state = list(_remote(settings, stub).question_pipeline.run("Wo findet der zweite Metropolkongress statt?"))
+    assert isinstance(state[-1], QuestionState) and state[-1].picked is None
+
+
+def test_extractive_answers_quote_the_item_the_judge_model_picks_first(assistant: Assistant) -> None:
+    """The best-scored sentence names the congress and its date; the model picks the one with the number asked."""
+    question = "Wie viele Arbeitsgruppen haben den zweiten Metropolkongress inhaltlich vorbereitet?"
+    answer = assistant.ask(question)
+    without = assistant.without_stages("pick").ask(question)
+    first = answer.answer.split("\n")[1]
+    assert "sechs Arbeitsgruppen" in first, "the picked sentence is quoted first"
+    assert "sechs Arbeitsgruppen" not in without.answer.split("\n")[1], "by score alone another sentence leads"
+    _check_citations(assistant, answer)
+
+
+@pytest.mark.llm
+def test_the_local_model_picks_the_item_that_states_the_answer(llm_assistant: Assistant) -> None:
+    evidence = [
+        "Der Verband Region Stuttgart ist eine von elf Europäischen Metropolregionen.",
+        "Der Metropolkongress wird alle zwei Jahre veranstaltet.",
+        "Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt.",
+    ]
+    evidence = [Passage(f"doc{n}.txt", text, 0, len(text), 0.5, "de") for n, text in enumerate(evidence)]
+    question = "In welcher Stadt findet der zweite Kongress statt?"
+    probabilities = pick_probabilities(llm_assistant.judge, question, evidence)
+    assert probabilities is not None and len(probabilities) == 3 and abs(sum(probabilities) - 1) < 1e-6
+    assert max(range(3), key=probabilities.__getitem__) == 2
+
+
 def test_german_answers_get_german_numbers_and_keep_the_qualifier(settings: Settings) -> None:
     with OpenAIStub("Die Gruppe hat 5,700 Mitglieder [1].") as stub:
         answer = _remote(settings, stub).ask("Wie viele Mitglieder hat die European Innovation Policy Gruppe?")
@@ -131,8 +182,6 @@ def test_local_llm_answers_english_question_from_emta_passage(llm_assistant: Ass
 
 
 def test_strong_first_evidence_skips_the_translation_and_the_second_search(settings: Settings) -> None:
-    from assistant.stages import QuestionState
-
     with OpenAIStub("Der zweite Metropolkongress findet in Heilbronn statt [1].") as stub:
         remote = _remote(settings, stub)
         state = [s for s in remote.question_pipeline.run("Wo findet der zweite Metropolkongress statt?")][-1]
@@ -140,5 +189,6 @@ def test_strong_first_evidence_skips_the_translation_and_the_second_search(setti
     assert state.skipped == ["translate", "retrieve-translated", "evidence-translated"]
     assert state.phrasings == [] and "Heilbronn" in state.evidence[0].text
     asked = [str(r["messages"][-1]["content"]) for r in stub.requests]
-    assert len(asked) == 3, "the answerability judge, the answer and the check of its one statement; no translation"
+    assert len(asked) == 4, "the answerability judge, the answer, the check of its one statement, the pick"
     assert "Reply yes or no" in asked[0] and asked[1].endswith("Answer in German.") and "Statement:" in asked[2]
+    assert asked[3].endswith(PICK_QUESTION)

@@ -143,15 +143,16 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
         "gate",
         "evidence-translated",
         "answerable",
+        "pick",
         "quote",
         "answer",
         "check",
         "numbers",
         "compose",
         "renumber",
-    ], "extractive: the judge's model translates, the quote waits for the gate, no LLM writes or verifies"
+    ], "extractive: the judge's model translates and picks, the quote waits for the gate, no LLM writes or verifies"
     unjudged = assistant.variant(answerability="off").question_pipeline.names
-    assert "answerable" not in unjudged and "translate" not in unjudged, "without the judge no model is loaded"
+    assert not {"answerable", "translate", "pick"} & set(unjudged), "without the judge no model is loaded"
     assert "translate" not in assistant.variant(translate_query=False).question_pipeline.names
     assert "withhold" not in assistant.variant(instruction_guard=False).question_pipeline.names
     baseline = assistant.variant(pipeline="passages").question_pipeline.names
@@ -177,6 +178,7 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "quote-late",
         "answer",
         "verify",
+        "pick",
         "check",
         "numbers",
         "quote-cited",
