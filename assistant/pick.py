@@ -40,8 +40,9 @@ class PickEvidence:
     With ``first`` the item also moves to the front of the evidence, where the quote and
     the extractive answer take it from; without, the order the answer prompt listed
     stays, and the picked item is quoted beside the first quote
-    (:class:`~assistant.answer_stages.QuoteCitedEvidence`).  Only a refused question and
-    one with a single item are not asked.
+    (:class:`~assistant.answer_stages.QuoteCitedEvidence`).  Not asked when there is one
+    item only, when the answer is a refusal, or when the answerer refused and the quoted
+    evidence stands in for its answer (``state.fell_back``: the quotes are the answer).
     """
 
     name = "pick"
