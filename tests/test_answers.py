@@ -47,11 +47,14 @@ def test_stream_yields_the_quote_then_tokens_then_one_answer(assistant: Assistan
 
 
 def _remote(settings: Settings, stub: OpenAIStub) -> Assistant:
-    return build_assistant(
+    """An assistant answering through ``stub``, over the default corpus (ingested if no test did yet)."""
+    remote = build_assistant(
         settings.model_copy(
             update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
         )
     )
+    remote.ensure_ingested()
+    return remote
 
 
 def test_openai_compatible_backend(settings: Settings, assistant: Assistant) -> None:
@@ -121,7 +124,9 @@ def test_a_reply_naming_no_item_picks_nothing(settings: Settings) -> None:
     reply = "Der zweite Metropolkongress findet in Heilbronn statt [1]."
     with OpenAIStub(reply, {PICK_QUESTION: "Heilbronn"}) as stub:
         state = list(_remote(settings, stub).question_pipeline.run("Wo findet der zweite Metropolkongress statt?"))
-    assert isinstance(state[-1], QuestionState) and state[-1].picked is None
+    assert isinstance(state[-1], QuestionState) and len(state[-1].evidence) >= 2, "the pick was asked"
+    assert any(r["messages"][-1]["content"].endswith(PICK_QUESTION) for r in stub.requests)
+    assert state[-1].picked is None
 
 
 def test_extractive_answers_quote_the_item_the_judge_model_picks_first(assistant: Assistant) -> None:
