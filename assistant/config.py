@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         "standalone question; with extractive answers the judge's model does, unless answerability is off: then "
         "rules) or rules (the previous question is prepended).",
     )
+    followup_answers: bool = Field(
+        True,
+        description="The LLM rewriting a follow-up also reads the earlier answers (their first 300 characters): "
+        "'that network' or 'er' often names what only the answer said.",
+    )
     translate_query: bool = Field(
         True,
         description="Also search with the question translated into the other language (German <-> English) "

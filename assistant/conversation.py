@@ -1,6 +1,6 @@
 """A conversation: the questions asked, the answers given, and its Markdown export.
 
-The chat UI keeps one per browser session; ``history`` is what the assistant needs to
+The chat UI keeps one per browser session; ``turns`` is what the assistant needs to
 resolve follow-up questions, and ``to_markdown`` is the export a user can keep or share
 (answers with their numbered sources and the quoted supporting sentences).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from assistant.types import Answer, Citation
+from assistant.types import Answer, Citation, Turn
 
 #: the one user of an installation without login
 LOCAL_USER = "local"
@@ -42,8 +42,13 @@ class Conversation:
 
     @property
     def history(self) -> list[str]:
-        """Earlier user questions, oldest first (the form ``Assistant.ask`` takes)."""
+        """Earlier user questions, oldest first (kept with feedback)."""
         return [e.question for e in self.exchanges]
+
+    @property
+    def turns(self) -> list[Turn]:
+        """Earlier questions with their answers, oldest first (what ``Assistant.ask`` resolves follow-ups with)."""
+        return [Turn.of(e.question, e.answer) for e in self.exchanges]
 
     def add(self, question: str, answer: Answer) -> None:
         self.exchanges.append(Exchange(question, answer))

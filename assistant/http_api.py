@@ -29,7 +29,7 @@ from assistant.cleaning import InvalidQuestionError, clean_question
 from assistant.conversation import source_line
 from assistant.pipeline import Assistant
 from assistant.scope import Scope
-from assistant.types import Answer, Quote, Token
+from assistant.types import Answer, Quote, Token, Turn
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,20 @@ class SearchOptions(BaseModel):
     backend: str | None = Field(None, description="local, extractive or openai")
 
 
+class HistoryTurn(BaseModel):
+    question: str
+    answer: str = Field("", description="the answer the question got; follow-ups often refer to what it named")
+
+
 class AskRequest(SearchOptions):
     question: str
-    history: list[str] = Field(default_factory=list, description="earlier user questions, oldest first")
+    history: list[str | HistoryTurn] = Field(
+        default_factory=list, description="earlier turns, oldest first: a question, or {question, answer}"
+    )
+
+    @property
+    def turns(self) -> list[Turn]:
+        return [Turn(h) if isinstance(h, str) else Turn(h.question, h.answer) for h in self.history]
 
 
 class RetrieveRequest(AskRequest):
@@ -198,7 +209,7 @@ def build_api(assistant: Assistant) -> FastAPI:
     @app.post("/api/retrieve")
     def retrieve(body: RetrieveRequest) -> list[dict[str, object]]:
         session = _session(assistant, body)
-        passages = session.retrieve(_question(body.question), body.k, body.history)
+        passages = session.retrieve(_question(body.question), body.k, body.turns)
         return [p.to_json(n) for n, p in enumerate(passages, start=1)]
 
     @app.post("/api/ask", response_model=None)
@@ -206,10 +217,10 @@ def build_api(assistant: Assistant) -> FastAPI:
         session = _session(assistant, body)
         question = _question(body.question)
         if "text/event-stream" not in request.headers.get("accept", ""):
-            return session.ask(question, body.history).to_json()
+            return session.ask(question, body.turns).to_json()
 
         def events() -> Iterator[str]:
-            for event in session.ask_stream(question, body.history):
+            for event in session.ask_stream(question, body.turns):
                 if isinstance(event, Quote):
                     yield _sse("quote", {"text": event.text, "citation": event.citation.to_json()})
                 elif isinstance(event, Token):
@@ -234,10 +245,10 @@ def build_api(assistant: Assistant) -> FastAPI:
         backend = _models(assistant).get(body.model)
         if backend is None:
             raise ApiError(404, f"unknown model {body.model!r}; GET /v1/models lists them")
-        asked = [_text(m.content) for m in body.messages if m.role == "user"]
-        if not asked:
+        turns = _chat_turns(body.messages)
+        if not turns:
             raise ApiError(422, "no user message: the last user message is the question")
-        question, history = _question(asked[-1]), asked[:-1]
+        question, history = _question(turns[-1].question), turns[:-1]
         session = _session(assistant, SearchOptions(backend=backend))
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
@@ -286,6 +297,17 @@ def build_api(assistant: Assistant) -> FastAPI:
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     return app
+
+
+def _chat_turns(messages: list[ChatMessage]) -> list[Turn]:
+    """The user messages as turns, each with the assistant message that followed it (its answer)."""
+    turns: list[Turn] = []
+    for message in messages:
+        if message.role == "user":
+            turns.append(Turn(_text(message.content)))
+        elif message.role == "assistant" and turns and not turns[-1].answer:
+            turns[-1] = Turn(turns[-1].question, _text(message.content))
+    return turns
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:

@@ -32,7 +32,7 @@ from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
 from assistant.statement_check import CHECK_CONTEXT
 from assistant.store import SourceRecord, Store
-from assistant.types import Answer, Passage, StreamEvent
+from assistant.types import Answer, Passage, StreamEvent, Turn, as_turns
 from ingest.pipeline import IngestReport, Progress, ingest_path
 from ingest.upload import UploadError, store_upload
 
@@ -290,18 +290,22 @@ class Assistant:
         return self.store.source_text(source)
 
     # --- questions ---
-    def retrieve(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> list[Passage]:
-        """Passages for ``question``; ``history`` (earlier user questions, oldest first) resolves follow-ups."""
+    def retrieve(self, question: str, k: int | None = None, history: Sequence[str | Turn] = ()) -> list[Passage]:
+        """Passages for ``question``; ``history`` (earlier turns or questions, oldest first) resolves follow-ups."""
         return build_search_pipeline(self, k or self.settings.top_k).passages(question, history)
 
-    def standalone(self, question: str, history: Sequence[str]) -> str:
+    def standalone(self, question: str, history: Sequence[Turn]) -> str:
         """The question to search and answer with: follow-ups rewritten by the LLM, or by rules."""
+        questions = [turn.question for turn in history]
         if self.settings.followup_rewrite == "llm" and self.llm_features and self.rewriter is not None:
+            if not self.settings.followup_answers:
+                history = as_turns(questions)
             rewritten = self.rewriter.standalone(question, history)
-            if not history or not is_followup(question) or adds_context(rewritten, question, history):
+            earlier = [*questions, *(turn.answer for turn in history)]
+            if not history or not is_followup(question) or adds_context(rewritten, question, earlier):
                 return rewritten
             # the model's rewrite named nothing from the conversation: the earlier question goes along instead
-        return standalone_query(question, history)
+        return standalone_query(question, questions)
 
     @property
     def llm_features(self) -> bool:
@@ -313,14 +317,15 @@ class Assistant:
         """
         return self.settings.llm_backend != "extractive" or self.settings.answerability == "judge"
 
-    def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
+    def ask_stream(self, question: str, history: Sequence[str | Turn] = ()) -> Iterator[StreamEvent]:
         """The quote, then tokens as they are generated, then one final :class:`Answer`.
 
-        ``history`` holds the earlier user questions of the conversation, oldest first.
+        ``history`` holds the conversation's earlier turns, oldest first: :class:`Turn` (question
+        and answer) or a plain question.  A follow-up is rewritten with the answers too.
         """
         return self.question_pipeline.stream(question, history)
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[str | Turn] = ()) -> Answer:
         answer: Answer | None = None
         for event in self.ask_stream(question, history):
             if isinstance(event, Answer):

@@ -1,9 +1,10 @@
 """Questions rewritten by the LLM before retrieval: follow-ups made standalone, and translated.
 
 * **Follow-ups.** "Und wo findet der zweite statt?" names nothing to search for.  With
-  an LLM configured, the conversation's earlier questions and the follow-up go to the
-  model, which writes one standalone question; without one, :mod:`assistant.followup`
-  prepends the previous question (measured against each other in docs/evaluation.md).
+  an LLM configured, the conversation's earlier questions, the beginning of the last
+  answer and the follow-up go to the model, which writes one standalone question; without one,
+  :mod:`assistant.followup` prepends the previous question (measured against each other
+  in docs/evaluation.md).
 * **Translation.** The embedder ranks a passage in the question's own language above
   its equally relevant counterpart in the other language; searching also with the
   question translated (German <-> English) brings the other language's passages up.
@@ -16,6 +17,7 @@ a refusal, far too long) is discarded and the original text used instead.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -25,13 +27,16 @@ from llama_index.core.llms import LLM
 
 from assistant.followup import is_followup
 from assistant.llm import limited
-from assistant.types import Language
+from assistant.types import Language, Turn, as_turns
 
 log = logging.getLogger(__name__)
 
 _LANGUAGE_NAME: dict[Language, str] = {"de": "German", "en": "English"}
 OTHER_LANGUAGE: dict[Language, Language] = {"de": "en", "en": "de"}
 MAX_QUERY_TOKENS = 80
+#: characters of an earlier answer the follow-up rewrite reads
+ANSWER_CHARS = 300
+_MARKER = re.compile(r"\s*\[\d+\]")
 _CACHE_SIZE = 512
 
 _STANDALONE_SYSTEM = (
@@ -58,11 +63,12 @@ class QueryRewriter:
         with self._lock:
             self._cache.clear()
 
-    def standalone(self, question: str, history: Sequence[str]) -> str:
+    def standalone(self, question: str, history: Sequence[str | Turn]) -> str:
         """``question`` rewritten to stand alone when it leans on ``history``; otherwise unchanged."""
         if not history or not is_followup(question):
             return question
-        earlier = "\n".join(f"- {q}" for q in history[-3:])
+        *before, last = as_turns(history[-3:])
+        earlier = "\n".join([*(f"- {turn.question}" for turn in before), _turn_lines(last)])
         prompt = f"Earlier questions:\n{earlier}\n\nLast question: {question}\n\nRewritten last question:"
         return self._generate(_STANDALONE_SYSTEM, prompt, fallback=question)
 
@@ -92,6 +98,30 @@ class QueryRewriter:
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return result
+
+
+def _turn_lines(turn: Turn) -> str:
+    """The last turn as the rewrite prompt shows it: the question, then the start of its answer.
+
+    Only the last answer goes along (a follow-up refers to what was just said); each
+    answer adds ~80 prompt tokens, over half a second on two cores.
+    """
+    if not turn.answer:
+        return f"- {turn.question}"
+    return f"- {turn.question}\n  Answer: {answer_gist(turn.answer)}"
+
+
+def answer_gist(answer: str, limit: int = ANSWER_CHARS) -> str:
+    """The start of an answer, on one line and without citation markers, cut at a word.
+
+    The start holds the quoted evidence sentence and the model's first sentence, which
+    name what a follow-up refers to; all of it would lengthen a prompt that should take
+    about a second.
+    """
+    text = " ".join(_MARKER.sub("", answer).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _clean(text: str) -> str:

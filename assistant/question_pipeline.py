@@ -52,7 +52,7 @@ from assistant.stages import (
     WithholdInstructions,
 )
 from assistant.statement_check import load_check
-from assistant.types import Answer, Passage, Quote, StreamEvent, Token
+from assistant.types import Answer, Passage, Quote, StreamEvent, Token, Turn, as_turns
 from assistant.verification import CitationVerifier
 
 if TYPE_CHECKING:
@@ -75,10 +75,10 @@ class QuestionPipeline:
         """The same pipeline with the named stages left out (eval variants, experiments)."""
         return QuestionPipeline([s for s in self.stages if s.name not in names])
 
-    def run(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent | QuestionState]:
+    def run(self, question: str, history: Sequence[str | Turn] = ()) -> Iterator[StreamEvent | QuestionState]:
         """Stream events as the stages send them; the final state last."""
         started = time.perf_counter()
-        state = QuestionState(question=clean_question(question), history=tuple(history))
+        state = QuestionState(question=clean_question(question), history=as_turns(history))
         first_text: float | None = None
         first_token: float | None = None
         for stage in self.stages:
@@ -101,7 +101,7 @@ class QuestionPipeline:
         state.timings["total"] = total
         yield state
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[StreamEvent]:
+    def stream(self, question: str, history: Sequence[str | Turn] = ()) -> Iterator[StreamEvent]:
         """Quote and tokens as they come, then exactly one final :class:`Answer`."""
         for item in self.run(question, history):
             if isinstance(item, QuestionState):
@@ -114,7 +114,7 @@ class QuestionPipeline:
             else:
                 yield item
 
-    def passages(self, question: str, history: Sequence[str] = ()) -> list[Passage]:
+    def passages(self, question: str, history: Sequence[str | Turn] = ()) -> list[Passage]:
         """Run the (search-only) stages and return the passages found."""
         state = next(item for item in self.run(question, history) if isinstance(item, QuestionState))
         return state.passages

@@ -26,12 +26,12 @@ from assistant.query_transform import OTHER_LANGUAGE, QueryRewriter
 from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
 from assistant.scope import Scope
-from assistant.types import Answer, Citation, Language, Passage, Quote, StreamEvent
+from assistant.types import Answer, Citation, Language, Passage, Quote, StreamEvent, Turn
 from assistant.verification import CitationVerifier
 
 log = logging.getLogger(__name__)
 
-Standalone = Callable[[str, Sequence[str]], str]
+Standalone = Callable[[str, Sequence[Turn]], str]
 
 
 @dataclass
@@ -39,7 +39,8 @@ class QuestionState:
     """Everything known about one question so far; each stage adds its part."""
 
     question: str
-    history: tuple[str, ...] = ()
+    #: the conversation's earlier turns, oldest first
+    history: tuple[Turn, ...] = ()
     language: Language = "en"
     #: the question to search and answer with (a follow-up made standalone)
     query: str = ""

@@ -7,6 +7,7 @@ The JSON shapes produced here are quellen's public contract (see docs/api.md):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -205,3 +206,26 @@ class Quote:
 
 
 StreamEvent = Quote | Token | Answer
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier exchange of a conversation: the question and the answer it got ("" when unknown).
+
+    A follow-up often refers to what the answer named, not the question: "On which network's
+    committee does Thomas Kiwitt sit?" → "… METREX …" → "How many regions does that network
+    bring together?".  Only the answer holds "METREX".
+    """
+
+    question: str
+    answer: str = ""
+
+    @classmethod
+    def of(cls, question: str, answer: Answer) -> Turn:
+        """The turn of an asked question; a refusal names nothing, so it counts as no answer."""
+        return cls(question, "" if answer.refused else answer.answer)
+
+
+def as_turns(history: Sequence[str | Turn]) -> tuple[Turn, ...]:
+    """``history`` (earlier turns, oldest first) as turns; a plain string is a question whose answer is not known."""
+    return tuple(item if isinstance(item, Turn) else Turn(item) for item in history)

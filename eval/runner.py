@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant, build_assistant
-from assistant.types import Passage
+from assistant.types import Passage, Turn
 from eval import metrics
 from eval.questions import Gold
 from eval.suites import Case
@@ -156,8 +156,9 @@ def evaluate(
         for backend, answerer in zip(answer_backends, answerers, strict=True):
             if answerer.llm_features and answerer.rewriter is not None:
                 answerer.rewriter.forget()  # translations from the retrieval pass would flatter the latencies
+            given: dict[str, Turn] = {}  # this backend's answers so far, for the dialogues' follow-ups
             for index, case in enumerate(answer_cases, start=1):
-                result.answer_rows.append(_answer_row(answerer, case))
+                result.answer_rows.append(_answer_row(answerer, case, given))
                 if progress:
                     progress(f"answers {backend}", index, len(answer_cases))
     result.summary = summarise(result)
@@ -174,6 +175,7 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
     "no-guard": {"instruction_guard": False},
     "no-translate": {"translate_query": False},
     "cosine-check": {"citation_check": "cosine"},
+    "questions-only": {"followup_answers": False},
 }
 ANSWER_BACKENDS = ("local", "openai", "extractive")
 #: an answer option that leaves the named stage out
@@ -224,8 +226,25 @@ def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:
     return [cases[int(i * step)] for i in range(limit)]
 
 
-def _answer_row(assistant: Assistant, case: Case) -> dict[str, Any]:
-    answer = assistant.ask(case.question, case.history)
+def dialogue_turns(case: Case, given: dict[str, Turn]) -> list[str | Turn]:
+    """``case.history`` with the answers this backend gave to those turns of the dialogue (``q074.1`` for ``q074.2``).
+
+    The chat passes the answers a user saw, so the evaluation does too; a turn not answered in
+    this run (``--limit``) or a history not from the question set stays a bare question.
+    """
+    dialogue, _, number = case.id.rpartition(".")
+    if not dialogue or not number.isdigit():
+        return list(case.history)
+    turns: list[str | Turn] = []
+    for index, question in enumerate(case.history, start=1):
+        earlier = given.get(f"{dialogue}.{index}")
+        turns.append(earlier if earlier is not None and earlier.question == question else question)
+    return turns
+
+
+def _answer_row(assistant: Assistant, case: Case, given: dict[str, Turn]) -> dict[str, Any]:
+    answer = assistant.ask(case.question, dialogue_turns(case, given))
+    given[case.id] = Turn.of(case.question, answer)
     golds = [g for gs in case.targets.values() for g in gs]
     cited = [c.passage for c in answer.citations]
     supported = [any(is_relevant(p, g) for g in golds) for p in cited]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from assistant.conversation import Conversation
 from assistant.followup import is_followup, standalone_query
 from assistant.pipeline import Assistant
+from assistant.query_transform import answer_gist
+from assistant.types import Answer, Turn
+from eval.runner import dialogue_turns
+from eval.suites import Case
 
 FIRST = "Wann fand der erste Metropolkongress statt?"
 
@@ -50,3 +55,40 @@ def test_das_as_a_pronoun_makes_a_follow_up_but_not_as_an_article() -> None:
 
     assert is_followup("Wann war das, und gab es Gegenstimmen?")
     assert not is_followup("Wann war das Treffen in Heilbronn?")
+
+
+KIWITT = "On which European network's Managing Committee does Thomas Kiwitt sit?"
+KIWITT_ANSWER = (
+    "Thomas Kiwitt, Director Planning of the Verband Region Stuttgart, is member of the Managing Committee of "
+    "METREX since April 2021. [1]"
+)
+THAT_NETWORK = "How many regions does that network bring together?"
+
+
+def test_a_followup_is_resolved_with_what_the_previous_answer_named(assistant: Assistant) -> None:
+    """ "that network" is METREX, named only in the answer: with the answer the follow-up finds its size."""
+    with_answer = assistant.ask(THAT_NETWORK, history=[Turn(KIWITT, KIWITT_ANSWER)])
+    assert "METREX" in with_answer.citations[0].quote and "50" in with_answer.citations[0].quote
+    question_only = assistant.ask(THAT_NETWORK, history=[KIWITT])
+    assert "50" not in question_only.citations[0].quote, "without the answer the follow-up misses it"
+    ignoring = assistant.variant(followup_answers=False).ask(THAT_NETWORK, history=[Turn(KIWITT, KIWITT_ANSWER)])
+    assert ignoring.citations[0].quote == question_only.citations[0].quote
+
+
+def test_a_conversation_passes_its_answers_but_not_its_refusals() -> None:
+    conversation = Conversation()
+    conversation.add(KIWITT, Answer(answer=KIWITT_ANSWER, language="en"))
+    conversation.add("Wie alt ist er?", Answer(answer="Dazu steht nichts.", language="de", refused=True))
+    assert conversation.turns == [Turn(KIWITT, KIWITT_ANSWER), Turn("Wie alt ist er?", "")]
+    assert conversation.history == [KIWITT, "Wie alt ist er?"]
+    assert answer_gist("Erst [1] dann " + "Wort " * 100).startswith("Erst dann Wort")
+    assert len(answer_gist("Wort " * 100)) <= 302 and answer_gist("kurz [2]") == "kurz"
+
+
+def test_the_evaluation_passes_the_answers_a_dialogue_got() -> None:
+    case = Case("q074.2", THAT_NETWORK, "en", True, {}, history=(KIWITT,))
+    given = {"q074.1": Turn(KIWITT, KIWITT_ANSWER)}
+    assert dialogue_turns(case, given) == [Turn(KIWITT, KIWITT_ANSWER)]
+    assert dialogue_turns(case, {}) == [KIWITT], "a turn not answered in this run stays a question"
+    other = Case("fb-7", THAT_NETWORK, "en", True, {}, history=(KIWITT,))
+    assert dialogue_turns(other, given) == [KIWITT]

@@ -96,6 +96,28 @@ def test_the_official_openai_client_gets_cited_answers(base: str) -> None:
         client.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": QUESTION}])
 
 
+def test_a_followup_reads_the_answer_the_client_sent(base: str) -> None:
+    """ "that network" is named only in the earlier answer: both APIs pass it to the follow-up's rewrite."""
+    first = "On which European network's Managing Committee does Thomas Kiwitt sit?"
+    said = "Thomas Kiwitt is member of the Managing Committee of METREX since April 2021."
+    follow_up = "How many regions does that network bring together?"
+    client = OpenAI(base_url=f"{base}/v1", api_key="not-needed")
+    completion = client.chat.completions.create(
+        model="quellen",
+        messages=[
+            {"role": "user", "content": first},
+            {"role": "assistant", "content": said},
+            {"role": "user", "content": follow_up},
+        ],
+    )
+    assert "50" in (completion.choices[0].message.content or "").split("**Sources**")[0]
+    history = [{"question": first, "answer": said}]
+    answer = httpx.post(f"{base}/api/ask", json={"question": follow_up, "history": history}, timeout=120).json()
+    assert "METREX" in answer["citations"][0]["quote"]["text"] and "50" in answer["citations"][0]["quote"]["text"]
+    bad = httpx.post(f"{base}/api/ask", json={"question": follow_up, "history": [{"answer": said}]}, timeout=30)
+    assert bad.status_code == 422 and "question" in bad.text
+
+
 def test_the_chat_ui_is_served_on_the_same_port(base: str) -> None:
     page = httpx.get(f"{base}/", timeout=30)
     assert page.status_code == 200 and "gradio" in page.text.lower()

@@ -154,7 +154,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         streamed = ""
         answer: Answer | None = None
         try:
-            for event in session.ask_stream(question, conversation.history):
+            for event in session.ask_stream(question, conversation.turns):
                 if isinstance(event, Quote | Token):
                     streamed += event.text + ("\n\n" if isinstance(event, Quote) else "")
                     shown = {"role": "assistant", "content": html.escape(streamed)}
