@@ -295,16 +295,24 @@ class Assistant:
         return build_search_pipeline(self, k or self.settings.top_k).passages(question, history)
 
     def standalone(self, question: str, history: Sequence[Turn]) -> str:
-        """The question to search and answer with: follow-ups rewritten by the LLM, or by rules."""
+        """The question to search and answer with: follow-ups rewritten by the LLM, or by rules.
+
+        The rewrite reads the last answer too; when that rewrite names nothing from the
+        conversation, the questions alone are tried (as before answers were passed), then the rules.
+        """
         questions = [turn.question for turn in history]
         if self.settings.followup_rewrite == "llm" and self.llm_features and self.rewriter is not None:
-            if not self.settings.followup_answers:
-                history = as_turns(questions)
-            rewritten = self.rewriter.standalone(question, history)
+            if not history or not is_followup(question):
+                return question
+            attempts = [as_turns(questions)]
+            if self.settings.followup_answers and any(turn.answer for turn in history):
+                attempts.insert(0, history)
             earlier = [*questions, *(turn.answer for turn in history)]
-            if not history or not is_followup(question) or adds_context(rewritten, question, earlier):
-                return rewritten
-            # the model's rewrite named nothing from the conversation: the earlier question goes along instead
+            for turns in attempts:
+                rewritten = self.rewriter.standalone(question, turns)
+                if adds_context(rewritten, question, earlier):
+                    return rewritten
+            # no rewrite named anything from the conversation: the earlier question goes along instead
         return standalone_query(question, questions)
 
     @property
@@ -340,7 +348,7 @@ class Assistant:
 
     @property
     def answer_label(self) -> str:
-        """The backend's name, and the question pipeline and answerability gate when not the default (eval columns)."""
+        """The backend's name, and every answer option that is not the default (eval columns must differ)."""
         changed = [] if self.settings.pipeline == "evidence" else [self.settings.pipeline]
         if self.settings.answerability != "judge":
             changed.append("no gate" if self.settings.answerability == "off" else f"{self.settings.answerability} gate")
@@ -348,6 +356,12 @@ class Assistant:
             changed.append(f"gate {self.settings.answerability_file.stem}")
         if not self.settings.translate_query:
             changed.append("no translation")
+        if not self.settings.instruction_guard:
+            changed.append("no guard")
+        if self.settings.citation_check != "fitted":
+            changed.append(f"{self.settings.citation_check} check")
+        if not self.settings.followup_answers:
+            changed.append("follow-ups from questions only")
         changed += [f"without {name}" for name in self.dropped_stages]
         return f"{self.answerer_name} [{', '.join(changed)}]" if changed else self.answerer_name
 

@@ -1,8 +1,8 @@
 """Questions rewritten by the LLM before retrieval: follow-ups made standalone, and translated.
 
 * **Follow-ups.** "Und wo findet der zweite statt?" names nothing to search for.  With
-  an LLM configured, the conversation's earlier questions, the beginning of the last
-  answer and the follow-up go to the model, which writes one standalone question; without one,
+  an LLM configured, the conversation's earlier questions, what the last answer said
+  and the follow-up go to the model, which writes one standalone question; without one,
   :mod:`assistant.followup` prepends the previous question (measured against each other
   in docs/evaluation.md).
 * **Translation.** The embedder ranks a passage in the question's own language above
@@ -27,6 +27,7 @@ from llama_index.core.llms import LLM
 
 from assistant.followup import is_followup
 from assistant.llm import limited
+from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.types import Language, Turn, as_turns
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 _LANGUAGE_NAME: dict[Language, str] = {"de": "German", "en": "English"}
 OTHER_LANGUAGE: dict[Language, Language] = {"de": "en", "en": "de"}
 MAX_QUERY_TOKENS = 80
-#: characters of an earlier answer the follow-up rewrite reads
+#: characters of the last answer the follow-up rewrite reads
 ANSWER_CHARS = 300
 _MARKER = re.compile(r"\s*\[\d+\]")
 _CACHE_SIZE = 512
@@ -101,7 +102,7 @@ class QueryRewriter:
 
 
 def _turn_lines(turn: Turn) -> str:
-    """The last turn as the rewrite prompt shows it: the question, then the start of its answer.
+    """The last turn as the rewrite prompt shows it: the question, then what its answer said.
 
     Only the last answer goes along (a follow-up refers to what was just said); each
     answer adds ~80 prompt tokens, over half a second on two cores.
@@ -112,13 +113,21 @@ def _turn_lines(turn: Turn) -> str:
 
 
 def answer_gist(answer: str, limit: int = ANSWER_CHARS) -> str:
-    """The start of an answer, on one line and without citation markers, cut at a word.
+    """What an earlier answer said, short: its model-written sentences, else its quotes; no markers, one line.
 
-    The start holds the quoted evidence sentence and the model's first sentence, which
-    name what a follow-up refers to; all of it would lengthen a prompt that should take
-    about a second.
+    An answer opens with the quoted evidence ("The documents say: …") and, with an LLM, the
+    model's sentences follow after a blank line.  Those state what was asked ("… the Managing
+    Committee of METREX …"); the quotes may include a neighbouring item (the "European
+    Innovation Policy" network) that the rewrite then took for "that network".  A chat
+    client's copy may end with its list of sources, which says nothing of its own.
     """
-    text = " ".join(_MARKER.sub("", answer).split())
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", answer) if b.strip()]
+    blocks = [b for b in blocks if not b.startswith(("**Sources**", "**Quellen**"))]
+    intros = tuple(EXTRACTIVE_INTRO.values())
+    said = [b for b in blocks if not b.startswith(intros)]
+    if not said:  # quotes only (extractive): the quotes are what it said
+        said = [next((b[len(i) :] for i in intros if b.startswith(i)), b) for b in blocks]
+    text = " ".join(_MARKER.sub("", " ".join(said)).split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"

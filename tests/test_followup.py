@@ -81,7 +81,13 @@ def test_a_conversation_passes_its_answers_but_not_its_refusals() -> None:
     conversation.add("Wie alt ist er?", Answer(answer="Dazu steht nichts.", language="de", refused=True))
     assert conversation.turns == [Turn(KIWITT, KIWITT_ANSWER), Turn("Wie alt ist er?", "")]
     assert conversation.history == [KIWITT, "Wie alt ist er?"]
-    assert answer_gist("Erst [1] dann " + "Wort " * 100).startswith("Erst dann Wort")
+    composed = (
+        'The documents say:\n- “… the "European Innovation Policy" network on LinkedIn.” [1]\n- “… METREX …” [2]\n\n'
+        "Thomas Kiwitt is a member of the Managing Committee of METREX. [2]\n\n**Sources**\n- [1] a.txt"
+    )
+    assert answer_gist(composed) == "Thomas Kiwitt is a member of the Managing Committee of METREX.", "its own words"
+    quotes_only = composed.split("\n\n")[0]
+    assert answer_gist(quotes_only).startswith('- “… the "European Innovation Policy"'), "quotes when nothing else"
     assert len(answer_gist("Wort " * 100)) <= 302 and answer_gist("kurz [2]") == "kurz"
 
 

@@ -14,6 +14,7 @@ from assistant.pipeline import Assistant, build_assistant
 from assistant.query_transform import QueryRewriter
 from assistant.rerank import LlmJudgeReranker
 from assistant.types import Passage
+from eval.runner import ANSWER_OPTIONS, answer_variant
 from eval.systems import parse_variant
 from tests.openai_stub import OpenAIStub
 
@@ -99,3 +100,11 @@ def test_eval_variant_names_are_parsed_and_checked() -> None:
         parse_variant("quellen:dense+fast")
     with pytest.raises(ValueError, match="unknown retrieval mode"):
         parse_variant("quellen:sparse")
+
+
+def test_every_answer_option_gets_a_column_of_its_own(assistant: Assistant) -> None:
+    """Two eval columns with one label would be merged into one row of the report."""
+    defaults = Settings.model_fields
+    changing = [o for o, values in ANSWER_OPTIONS.items() if any(defaults[k].default != v for k, v in values.items())]
+    labels = [answer_variant(assistant, f"extractive:{option}").answer_label for option in changing]
+    assert len(set(labels)) == len(labels) and assistant.answer_label not in labels, labels
