@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from assistant.answer_type import AnswerType, asked_types, fact_spans
 from assistant.answering import quote_text
+from assistant.citations import renumber_markers
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.stages import QuestionState
@@ -226,14 +227,7 @@ class RenumberCitations:
         new = {old: position for position, old in enumerate(order, start=1)}
         if all(old == n for old, n in new.items()):
             return
-
-        def renumbered(marker: re.Match[str]) -> str:
-            numbers = [int(n) for n in re.split(r"\s*,\s*", marker.group(1))]
-            if not all(n in new for n in numbers):
-                return marker.group(0)
-            return "[" + ", ".join(str(new[n]) for n in numbers) + "]"
-
         citations = sorted((replace(c, n=new[c.n]) for c in answer.citations), key=lambda c: c.n)
         quote = replace(answer.quote, n=new[answer.quote.n]) if answer.quote and answer.quote.n in new else answer.quote
-        state.answer = replace(answer, answer=_MARKER.sub(renumbered, answer.answer), citations=citations, quote=quote)
+        state.answer = replace(answer, answer=renumber_markers(answer.answer, new), citations=citations, quote=quote)
         yield from ()

@@ -29,6 +29,19 @@ def cited_numbers(text: str) -> list[int]:
     return seen
 
 
+def renumber_markers(text: str, new: dict[int, int]) -> str:
+    """``text`` with each marker's numbers replaced by ``new[n]``; a marker with an unknown number stays as it is."""
+
+    def renumbered(marker: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.split(r"\s*,\s*", marker.group(1))]
+        if not all(n in new for n in numbers):
+            return marker.group(0)
+        lead = marker.group(0)[: marker.group(0).index("[")]  # the space before it stays
+        return f"{lead}[{', '.join(str(new[n]) for n in numbers)}]"
+
+    return MARKER.sub(renumbered, text)
+
+
 def drop_invalid_markers(text: str, count: int) -> str:
     """Remove markers whose numbers are not in ``1..count``."""
 

@@ -26,6 +26,7 @@ from assistant.embeddings import load_embedder
 from assistant.feedback import Rating, append_feedback, feedback_record
 from assistant.followup import adds_context, is_followup, standalone_query
 from assistant.llm import build_llm, describe_llm, judge_llm, rewrite_llm
+from assistant.parts import PartwisePipeline
 from assistant.query_transform import QueryRewriter
 from assistant.question_pipeline import QuestionPipeline, build_question_pipeline, build_search_pipeline
 from assistant.rerank import LlmJudgeReranker
@@ -150,7 +151,7 @@ class Assistant:
         return self._llm_owner.llm if self._llm_owner is not None else build_llm(self.settings)
 
     @cached_property
-    def question_pipeline(self) -> QuestionPipeline:
+    def question_pipeline(self) -> QuestionPipeline | PartwisePipeline:
         """The stages a question goes through with these settings (see assistant.question_pipeline)."""
         return build_question_pipeline(self)
 

@@ -32,6 +32,7 @@ from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer,
 from assistant.cleaning import clean_question
 from assistant.evidence import EvidenceSelector
 from assistant.instruction_guard import load_guard
+from assistant.parts import PartwisePipeline
 from assistant.pick import PickEvidence
 from assistant.scope import scope_of
 from assistant.stages import (
@@ -120,7 +121,7 @@ class QuestionPipeline:
         return state.passages
 
 
-def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) -> QuestionPipeline:
+def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) -> QuestionPipeline | PartwisePipeline:
     """The stages for ``assistant``'s settings: the one place where the question path is decided."""
     settings = assistant.settings
     recipe = recipe or settings.pipeline
@@ -176,7 +177,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         stages += [*late, Generate(answerer, fallback=quoter), *verify, PickEvidence(lambda: assistant.judge)]
     quote_cited: list[Stage] = [QuoteCitedEvidence()] if llm is not None else []  # quotes answer for themselves
     finish = [CheckAnswerType(), PolishNumbers(), *quote_cited, ComposeAnswer(), RenumberCitations()]
-    return QuestionPipeline([*stages, *finish])
+    return PartwisePipeline(QuestionPipeline([*stages, *finish]))
 
 
 def citation_verifier(assistant: Assistant) -> CitationVerifier:

@@ -131,6 +131,7 @@ def test_extractive_stream_sends_the_quote_first(assistant: Assistant) -> None:
 def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
     names = assistant.question_pipeline.names
     assert names == [
+        "parts",
         "language",
         "follow-up",
         "retrieve",
@@ -156,12 +157,13 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
     assert "translate" not in assistant.variant(translate_query=False).question_pipeline.names
     assert "withhold" not in assistant.variant(instruction_guard=False).question_pipeline.names
     baseline = assistant.variant(pipeline="passages").question_pipeline.names
-    assert "passages" in baseline and "quote" not in baseline
+    assert "passages" in baseline and "quote" not in baseline and "parts" not in baseline
 
 
 def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assistant) -> None:
     remote = assistant.variant(llm_backend="openai", openai_base_url="http://127.0.0.1:9/v1", openai_model="m")
     assert remote.question_pipeline.names == [
+        "parts",
         "language",
         "follow-up",
         "retrieve",
