@@ -110,12 +110,14 @@ def has_fact(text: str, kind: AnswerType | None, question: str = "") -> bool:
 
 #: where a question joins its parts ("Wie viele …, und wo …?")
 _PARTS = re.compile(r",?\s+\b(und|and|sowie|as well as)\b\s+", re.IGNORECASE)
-#: a part that opens (or holds) one of these asks something of its own
-_ASKS = re.compile(
-    r"\b(wer|wen|wem|wessen|was|wo|wohin|woher|womit|wofür|wann|wie|welche[rsmn]?|warum|weshalb|wieso|gab|gibt|"
-    r"who|whom|whose|what|where|when|which|how|why|is|are|was|were|did|does|do)\b",
-    re.IGNORECASE,
+_QUESTION_WORDS = (
+    r"wer|wen|wem|wessen|was|wo|wohin|woher|womit|wofür|wann|wie|welche[rsmn]?|warum|weshalb|wieso|"
+    r"who|whom|whose|what|where|when|which|how|why"
 )
+#: a part that opens (or holds) one of these asks something of its own
+_ASKS = re.compile(rf"\b({_QUESTION_WORDS}|gab|gibt|is|are|was|were|did|does|do)\b", re.IGNORECASE)
+#: a question word ("wer", "which"), not a verb: "mammals are there" asks nothing by itself
+QUESTION_WORD = re.compile(rf"\b({_QUESTION_WORDS})\b", re.IGNORECASE)
 
 
 def question_parts(question: str) -> list[str]:

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.answer_type import question_parts
+from assistant.answer_type import QUESTION_WORD, question_parts
 from assistant.citations import renumber_markers
 from assistant.cleaning import clean_question
 from assistant.stages import QuestionState
@@ -32,14 +32,26 @@ if TYPE_CHECKING:
 
 #: a part with fewer words ("Wann", "why?") is no question of its own: the question stays whole
 MIN_PART_WORDS = 4
+#: each part has a question word among its first words ("seit wann …", "under which plan …")
+QUESTION_WORD_WITHIN = 2
 
 
 def answerable_parts(question: str) -> list[str]:
-    """The parts of ``question`` to answer one by one, each as a question; ``[question]`` when it asks one thing."""
+    """The parts of ``question`` to answer one by one, each as a question; ``[question]`` when it asks one thing.
+
+    Stricter than :func:`~assistant.answer_type.question_parts` (which checks answer types):
+    each part must open with a question word, so "How many species of bird and mammals are
+    there …?" stays one question.
+    """
     parts = question_parts(question)
-    if len(parts) < 2 or any(len(part.split()) < MIN_PART_WORDS for part in parts):
+    if len(parts) < 2 or any(not _asks_by_itself(part) for part in parts):
         return [question]
     return [_as_question(part) for part in parts]
+
+
+def _asks_by_itself(part: str) -> bool:
+    words = part.split()
+    return len(words) >= MIN_PART_WORDS and bool(QUESTION_WORD.search(" ".join(words[:QUESTION_WORD_WITHIN])))
 
 
 def _as_question(part: str) -> str:

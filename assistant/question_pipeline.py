@@ -2,10 +2,11 @@
 
 ::
 
-    clean → language → follow-up → retrieve → withhold → gate → evidence → quote
+    (parts) → clean → language → follow-up → retrieve → withhold → gate → evidence → quote
           → translate → retrieve → withhold → (rerank) → gate → evidence → answerable
           → answer → verify → pick → check → numbers → quote-cited → compose → renumber
 
+A question that joins several runs the whole list once per part (:mod:`assistant.parts`).
 The quote (the best evidence sentence) goes out after the first, untranslated search,
 well under a second after the question; the translation, the second search, the
 answerability gate and the answer follow.  Without an answer LLM (extractive) the

@@ -20,6 +20,12 @@ def test_a_question_is_split_only_into_parts_that_ask_on_their_own() -> None:
     for whole in ("Wann und wo findet der dritte Metropolkongress statt?", "Who founded METREX, and in which year?"):
         assert answerable_parts(whole) == [whole], "a part of three words or fewer is no question of its own"
     assert answerable_parts("Was ist EMTA?") == ["Was ist EMTA?"]
+    species = "How many species of bird and mammals are there in the Amazon region?"
+    assert answerable_parts(species) == [species], "a part without a question word of its own"
+    assert answerable_parts("Aus welchem Wettbewerb ist der IKM hervorgegangen, und seit wann gibt es ihn?") == [
+        "Aus welchem Wettbewerb ist der IKM hervorgegangen?",
+        "Seit wann gibt es ihn?",
+    ]
 
 
 def _citation(n: int, source: str) -> Citation:
