@@ -98,8 +98,8 @@ class Settings(BaseSettings):
     )
     followup_answers: bool = Field(
         True,
-        description="The LLM rewriting a follow-up also reads the earlier answers (their first 300 characters): "
-        "'that network' or 'er' often names what only the answer said.",
+        description="The LLM rewriting a follow-up also reads what the last answer said (its model-written "
+        "sentences, else its quotes; 300 characters): 'that network' or 'er' often names what only the answer said.",
     )
     translate_query: bool = Field(
         True,

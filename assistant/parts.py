@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 MIN_PART_WORDS = 4
 #: each part has a question word among its first words ("seit wann …", "under which plan …")
 QUESTION_WORD_WITHIN = 2
+#: between the answers to two parts
+_SEPARATOR = "\n\n"
 
 
 def answerable_parts(question: str) -> list[str]:
@@ -104,9 +106,6 @@ class PartwisePipeline:
         joined = joined_answer(parts, answers)
         joined.timings["total"] = time.perf_counter() - started
         yield joined
-
-
-_SEPARATOR = "\n\n"
 
 
 def joined_answer(parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
