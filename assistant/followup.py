@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.types import Turn
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPENERS = frozenset({"und", "and", "also", "auch", "aber", "but", "then", "dann"})
 _REFERRING = frozenset(
@@ -39,13 +41,18 @@ def is_followup(question: str) -> bool:
     return len(words) <= MAX_FOLLOWUP_WORDS and any(w in _REFERRING for w in words)
 
 
-def standalone_query(question: str, history: Sequence[str], depth: int = 3) -> str:
+def leans_on(question: str, history: Sequence[Turn]) -> bool:
+    """True when ``question`` needs the conversation: it reads as a follow-up, or is the rest of the last question."""
+    return bool(history) and (history[-1].joined or is_followup(question))
+
+
+def standalone_query(question: str, history: Sequence[str], depth: int = 3, joined: bool = False) -> str:
     """The text to search with: the question, preceded by the previous turn's search text when it is a follow-up.
 
     ``history`` holds the earlier user questions, oldest first.  Chains of follow-ups
-    resolve through up to ``depth`` turns.
+    resolve through up to ``depth`` turns; ``joined``: the question is the rest of the last one.
     """
-    if not history or depth == 0 or not is_followup(question):
+    if not history or depth == 0 or not (joined or is_followup(question)):
         return question
     return f"{standalone_query(history[-1], history[:-1], depth - 1)} {question}"
 

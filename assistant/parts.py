@@ -5,7 +5,9 @@ sits on its Managing Committee?" gets one search and five evidence sentences for
 parts; the small model answers the first part and drops the second (key facts 0.33).
 Asked one after the other, each part gets the evidence for its own fact, and the second
 part is a follow-up of the first ("its Managing Committee"), rewritten with the first
-part's answer like any follow-up in a conversation.  The answer shows each part under its
+part's answer like any follow-up in a conversation, also when it does not read like one
+("Why is the Verband a member of EMTA?" after "Who was director of the Verband Region
+Stuttgart …": asked alone, the gate refused it).  The answer shows each part under its
 own question, so a part the documents do not answer says so by itself.
 
 The question pipeline itself is unchanged: :class:`PartwisePipeline` runs it once per part
@@ -102,7 +104,7 @@ class PartwisePipeline:
                     answers.append(event)
                 else:
                     yield event
-            turns.append(Turn.of(part, answers[-1]))
+            turns.append(Turn.of(part, answers[-1], joined=True))
         joined = joined_answer(parts, answers)
         joined.timings["total"] = time.perf_counter() - started
         yield joined

@@ -24,7 +24,7 @@ from assistant.config import Settings
 from assistant.conversation import LOCAL_USER, Conversation
 from assistant.embeddings import load_embedder
 from assistant.feedback import Rating, append_feedback, feedback_record
-from assistant.followup import adds_context, is_followup, standalone_query
+from assistant.followup import adds_context, leans_on, standalone_query
 from assistant.llm import build_llm, describe_llm, judge_llm, rewrite_llm
 from assistant.parts import PartwisePipeline
 from assistant.query_transform import QueryRewriter
@@ -303,7 +303,7 @@ class Assistant:
         """
         questions = [turn.question for turn in history]
         if self.settings.followup_rewrite == "llm" and self.llm_features and self.rewriter is not None:
-            if not history or not is_followup(question):
+            if not leans_on(question, history):
                 return question
             attempts = [as_turns(questions)]
             if self.settings.followup_answers and any(turn.answer for turn in history):
@@ -314,7 +314,7 @@ class Assistant:
                 if adds_context(rewritten, question, earlier):
                     return rewritten
             # no rewrite named anything from the conversation: the earlier question goes along instead
-        return standalone_query(question, questions)
+        return standalone_query(question, questions, joined=bool(history) and history[-1].joined)
 
     @property
     def llm_features(self) -> bool:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
-from assistant.followup import is_followup
+from assistant.followup import leans_on
 from assistant.llm import limited
 from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.types import Language, Turn, as_turns
@@ -66,9 +66,10 @@ class QueryRewriter:
 
     def standalone(self, question: str, history: Sequence[str | Turn]) -> str:
         """``question`` rewritten to stand alone when it leans on ``history``; otherwise unchanged."""
-        if not history or not is_followup(question):
+        turns = as_turns(history[-3:])
+        if not leans_on(question, turns):
             return question
-        *before, last = as_turns(history[-3:])
+        *before, last = turns
         earlier = "\n".join([*(f"- {turn.question}" for turn in before), _turn_lines(last)])
         prompt = f"Earlier questions:\n{earlier}\n\nLast question: {question}\n\nRewritten last question:"
         return self._generate(_STANDALONE_SYSTEM, prompt, fallback=question)

@@ -219,11 +219,14 @@ class Turn:
 
     question: str
     answer: str = ""
+    #: the next question is the rest of this one ("…, und wer war 2007 ihr Geschäftsführer?"):
+    #: it leans on this one however it is worded (assistant.parts)
+    joined: bool = False
 
     @classmethod
-    def of(cls, question: str, answer: Answer) -> Turn:
+    def of(cls, question: str, answer: Answer, joined: bool = False) -> Turn:
         """The turn of an asked question; a refusal names nothing, so it counts as no answer."""
-        return cls(question, "" if answer.refused else answer.answer)
+        return cls(question, "" if answer.refused else answer.answer, joined)
 
 
 def as_turns(history: Sequence[str | Turn]) -> tuple[Turn, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.conversation import Conversation
-from assistant.followup import is_followup, standalone_query
+from assistant.followup import is_followup, leans_on, standalone_query
 from assistant.pipeline import Assistant
 from assistant.query_transform import answer_gist
 from assistant.types import Answer, Turn
@@ -98,3 +98,12 @@ def test_the_evaluation_passes_the_answers_a_dialogue_got() -> None:
     assert dialogue_turns(case, {}) == [KIWITT], "a turn not answered in this run stays a question"
     other = Case("fb-7", THAT_NETWORK, "en", True, {}, history=(KIWITT,))
     assert dialogue_turns(other, given) == [KIWITT]
+
+
+def test_the_rest_of_a_question_leans_on_its_first_part_however_it_is_worded() -> None:
+    first = "Who was director of the Verband Region Stuttgart at the time of the 2007 network conference?"
+    rest = "Why is the Verband a member of EMTA?"
+    assert not leans_on(rest, [Turn(first)]), "asked after it in a conversation, it stands alone"
+    assert leans_on(rest, [Turn(first, joined=True)])
+    assert standalone_query(rest, [first], joined=True) == f"{first} {rest}"
+    assert standalone_query(rest, [first]) == rest
