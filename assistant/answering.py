@@ -29,11 +29,11 @@ from assistant.prompts import (
     EVIDENCE_EXAMPLES,
     EVIDENCE_SYSTEM,
     EXTRACTIVE_INTRO,
+    JUDGE_QUESTION,
     REFUSAL,
     SYSTEM,
-    evidence_judge_prompt,
-    evidence_pick_prompt,
     evidence_prompt,
+    evidence_question_prompt,
     user_prompt,
 )
 from assistant.sentences import sentence_spans, sentences
@@ -87,12 +87,13 @@ def evidence_judge_messages(question: str, evidence: Sequence[Passage]) -> list[
     so in the answer model's context the judgement and the answer after it share nearly
     every evaluated token.
     """
-    return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=evidence_judge_prompt(question, evidence))]
+    return evidence_question_messages(question, evidence, JUDGE_QUESTION)
 
 
-def evidence_pick_messages(question: str, evidence: Sequence[Passage]) -> list[ChatMessage]:
-    """The evidence prompt asking which numbered source states the answer (assistant.pick)."""
-    return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=evidence_pick_prompt(question, evidence))]
+def evidence_question_messages(question: str, evidence: Sequence[Passage], last_line: str) -> list[ChatMessage]:
+    """The evidence prompt with ``last_line`` asked instead of an answer (the judge, the pick: assistant.pick)."""
+    content = evidence_question_prompt(question, evidence, last_line)
+    return [*_evidence_prefix(), ChatMessage(role=MessageRole.USER, content=content)]
 
 
 def _evidence_prefix() -> list[ChatMessage]:

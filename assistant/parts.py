@@ -123,7 +123,7 @@ def joined_answer(parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
     for part, answer in zip(parts, answers, strict=True):
         new: dict[int, int] = {}
         for citation in answer.citations:
-            key = (citation.passage.source, citation.passage.start, citation.passage.end)
+            key = _span(citation.passage)
             if key not in numbers:
                 numbers[key] = len(numbers) + 1
                 citations.append(replace(citation, n=numbers[key]))
@@ -140,7 +140,7 @@ def joined_answer(parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
         return replace(first, passages=passages, timings=timings)
     quote = first.quote
     if quote is not None:
-        key = (quote.passage.source, quote.passage.start, quote.passage.end)
+        key = _span(quote.passage)
         quote = replace(quote, n=numbers[key]) if key in numbers else None
     return replace(
         first,
@@ -156,11 +156,14 @@ def joined_answer(parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
     )
 
 
+def _span(passage: Passage) -> tuple[str, int, int]:
+    """Where a passage is: the same sentence found by two parts differs in its score, not its span."""
+    return passage.source, passage.start, passage.end
+
+
 def _unique(passages: Sequence[Passage]) -> list[Passage]:
-    seen: set[tuple[str, int, int]] = set()
-    kept = []
+    """Each span once, where it first appears."""
+    kept: dict[tuple[str, int, int], Passage] = {}
     for passage in passages:
-        if (passage.source, passage.start, passage.end) not in seen:
-            seen.add((passage.source, passage.start, passage.end))
-            kept.append(passage)
-    return kept
+        kept.setdefault(_span(passage), passage)
+    return list(kept.values())

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 
 from llama_index.core.llms import LLM
 
-from assistant.answering import evidence_pick_messages
+from assistant.answering import evidence_question_messages
 from assistant.llm import option_probabilities
+from assistant.prompts import PICK_QUESTION
 from assistant.stages import QuestionState
 from assistant.types import Passage, StreamEvent
 
@@ -31,7 +32,7 @@ def pick_probabilities(llm: LLM, question: str, evidence: Sequence[Passage]) -> 
     ``None`` when the model names no item (an endpoint that replies with something else).
     """
     options = [str(n) for n in range(1, min(len(evidence), 9) + 1)]
-    return option_probabilities(llm, evidence_pick_messages(question, evidence), options)
+    return option_probabilities(llm, evidence_question_messages(question, evidence, PICK_QUESTION), options)
 
 
 class PickEvidence:

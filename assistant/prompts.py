@@ -123,28 +123,18 @@ def _turn(question: str, sources: str, last_line: str) -> str:
 
 #: the answerability judge's last line in place of "Answer in …" (assistant.answerability)
 JUDGE_QUESTION = "Do these sources state the answer to the question? Reply yes or no."
-
-
-def evidence_judge_prompt(question: str, evidence: Sequence[Passage]) -> str:
-    """The evidence prompt's user turn asking yes/no instead of an answer.
-
-    Everything up to the last line is the answer prompt's own text, so in the answer
-    model's context llama.cpp reuses it: the judgement costs a dozen tokens, and the
-    answer after it only the "Answer in …" line.
-    """
-    return _turn(question, _numbered(evidence), JUDGE_QUESTION)
-
-
 #: the evidence pick's last line in place of "Answer in …" (assistant.pick)
 PICK_QUESTION = "Which source states the answer to the question? Reply with its number only."
 
 
-def evidence_pick_prompt(question: str, evidence: Sequence[Passage]) -> str:
-    """The evidence prompt's user turn asking which numbered source states the answer.
+def evidence_question_prompt(question: str, evidence: Sequence[Passage], last_line: str) -> str:
+    """The evidence prompt's user turn asking ``last_line`` (``JUDGE_QUESTION``, ``PICK_QUESTION``), not for an answer.
 
-    Like :func:`evidence_judge_prompt`, only the last line differs from the answer prompt.
+    Everything up to the last line is the answer prompt's own text, so in the answer
+    model's context llama.cpp reuses it: the judgement or the pick costs a dozen tokens,
+    and the answer after it only the "Answer in …" line.
     """
-    return _turn(question, _numbered(evidence), PICK_QUESTION)
+    return _turn(question, _numbered(evidence), last_line)
 
 
 #: worked examples as (user, assistant) turns, the same for every question (cached prefix)
