@@ -1,4 +1,4 @@
-"""What kind of fact a question asks for (place, date, number, person, reason), and where it is.
+"""What kind of fact a question asks for (place, date, number, person, reason or purpose), and where it is.
 
 A person who asks "wo?" must get a place.  The small answer model often answers with
 what it found first (the date, when the place was asked for), so quellen checks after
@@ -42,7 +42,16 @@ _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
         ),
     ),
     ("person", re.compile(r"\b(wer|wem|wen|wessen|who|whom|whose)\b", re.I)),
-    ("reason", re.compile(r"\b(warum|weshalb|wieso|weswegen|aus welchem grund|wozu|why|for what reason)\b", re.I)),
+    (
+        "reason",
+        re.compile(
+            r"\b(warum|weshalb|wieso|weswegen|aus welchem grund|wozu|why|for what reason|"
+            # the purpose is a reason too: the documents state it as an aim ("Ziel des Initiativkreises ist es, …")
+            r"welche[sn]? ziel\w*|welchen zweck|was will\b.+\berreichen|worum geht es|what is the (aim|goal|purpose)|"
+            r"what are the (aims|goals)|purpose of|(trying|want|wants) to achieve)\b",
+            re.I,
+        ),
+    ),
 ]
 
 _MONTHS = (
@@ -66,8 +75,8 @@ FACT_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         r"\b(Dr\.|Prof\.|Herr|Frau|Mr\.?|Mrs\.?|Ms\.?|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+)\s*[A-ZÄÖÜ]?"
     ),
     "reason": re.compile(
-        r"\b(weil|da sie|da er|da es|um\b.+\bzu|damit|deshalb|daher|wegen|aufgrund|ziel|because|since|due to|"
-        r"in order to|so that|so as to|aim|goal|to ensure|to promote|to strengthen)\b",
+        r"\b(weil|da sie|da er|da es|um\b.+\bzu|damit|deshalb|daher|wegen|aufgrund|ziel|ziele|zweck|because|since|"
+        r"due to|in order to|so that|so as to|aims?|goal|objective|purpose|to ensure|to promote|to strengthen)\b",
         re.I,
     ),
 }

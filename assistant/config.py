@@ -158,6 +158,11 @@ class Settings(BaseSettings):
         "words).",
     )
     evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
+    evidence_weights_file: Path | None = Field(
+        None,
+        description="How the evidence sentences are scored (JSON written by bench/evidence_weights.py --fit "
+        "--out FILE); unset = the packaged assistant/evidence_weights.json.",
+    )
     evidence_neighbours: int = Field(
         0,
         ge=0,
@@ -227,6 +232,15 @@ class Settings(BaseSettings):
     def _gate_file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"answerability_file: no such file {value} (write one with bench/answerability.py --fit)")
+        return value
+
+    @field_validator("evidence_weights_file")
+    @classmethod
+    def _weights_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(
+                f"evidence_weights_file: no such file {value} (write one with bench/evidence_weights.py --fit)"
+            )
         return value
 
     @field_validator("chunk_overlap")

@@ -22,18 +22,20 @@ verification and the source viewer work on it unchanged.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.answer_type import AnswerType, answer_type, has_fact
 from assistant.embeddings import unit_rows
-from assistant.lexical import query_tokens, tokens
+from assistant.lexical import exact_marks, query_tokens, tokens
 from assistant.prompts import neutralise
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
@@ -56,16 +58,35 @@ _LEANING = re.compile(
 SourceText = Callable[[str], "str | None"]
 
 
+#: the fitted weights (bench/evidence_weights.py --fit writes them)
+WEIGHTS_FILE = Path(__file__).with_name("evidence_weights.json")
+
+
 @dataclass(frozen=True)
 class EvidenceWeights:
-    """How the signals of a sentence add up; chosen by a grid search on the dev questions (docs/evaluation.md)."""
+    """How the signals of a sentence add up (see the module doc).
+
+    The defaults are similarity alone; the product reads the weights fitted on the
+    development questions from :data:`WEIGHTS_FILE` (:meth:`load`).
+    """
 
     cosine: float = 1.0
-    lexical: float = 0.3
-    answer_type: float = 0.1
+    lexical: float = 0.0
+    answer_type: float = 0.0
     rank: float = 0.0
+    #: the question's acronyms and numbers ("ERRIN", "2016") that the sentence holds
+    marks: float = 0.0
     #: maximal marginal relevance: how much a sentence loses for repeating a chosen one
-    diversity: float = 0.4
+    diversity: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> EvidenceWeights:
+        """The weights in a JSON file (the packaged fitted ones by default)."""
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    def combine(self, signals: Mapping[str, np.ndarray]) -> np.ndarray:
+        """One score per candidate: the weighted sum of its signals (:meth:`EvidenceSelector.signals`)."""
+        return sum(getattr(self, name) * values for name, values in signals.items())
 
 
 @dataclass(frozen=True)
@@ -92,7 +113,7 @@ class EvidenceSelector:
         self.embedder = embedder
         self.source_text = source_text
         self.max_items = max_items
-        self.weights = weights or EvidenceWeights()
+        self.weights = weights or EvidenceWeights.load()
         #: sentences on each side of a passage that are candidates too
         self.neighbours = neighbours
 
@@ -120,18 +141,36 @@ class EvidenceSelector:
                 found.append(Candidate(passage.source, start, end, text[start - base : end - base], passage, rank))
         return found
 
+    def signals(
+        self, phrasings: Sequence[str], candidates: Sequence[Candidate], kind: AnswerType | None
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Each signal's value per candidate (named as the :class:`EvidenceWeights`), and their unit vectors."""
+        queries = unit_rows([self.embedder.get_query_embedding(p) for p in phrasings])
+        vectors = unit_rows(self.embedder.get_text_embedding_batch([c.text for c in candidates]))
+        texts = [c.text for c in candidates]
+        signals = {
+            "cosine": (vectors @ queries.T).max(axis=1),
+            "lexical": _lexical_overlap(phrasings, [(c.text, c.passage.language) for c in candidates]),
+            "answer_type": np.asarray([float(has_fact(t, kind, phrasings[0])) if kind else 0.0 for t in texts]),
+            "rank": np.asarray([1.0 / (1 + c.rank) for c in candidates]),
+            "marks": _mark_overlap(phrasings, texts),
+        }
+        return signals, vectors
+
     def score(
         self, phrasings: Sequence[str], candidates: Sequence[Candidate], kind: AnswerType | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """One score per candidate (higher is better) and the candidates' unit vectors."""
-        queries = unit_rows([self.embedder.get_query_embedding(p) for p in phrasings])
-        vectors = unit_rows(self.embedder.get_text_embedding_batch([c.text for c in candidates]))
-        cosine = (vectors @ queries.T).max(axis=1)
-        lexical = _lexical_overlap(phrasings, [(c.text, c.passage.language) for c in candidates])
-        typed = np.asarray([float(has_fact(c.text, kind, phrasings[0])) if kind else 0.0 for c in candidates])
-        rank = np.asarray([1.0 / (1 + c.rank) for c in candidates])
-        w = self.weights
-        return w.cosine * cosine + w.lexical * lexical + w.answer_type * typed + w.rank * rank, vectors
+        signals, vectors = self.signals(phrasings, candidates, kind)
+        return self.weights.combine(signals), vectors
+
+    def statements(self, passages: Sequence[Passage]) -> list[Candidate]:
+        """The candidates that state something (:func:`is_statement`), each sentence once."""
+        unique: dict[str, Candidate] = {}
+        for candidate in self.candidates(passages):
+            if is_statement(candidate.text):
+                unique.setdefault(" ".join(candidate.text.split()).lower(), candidate)
+        return list(unique.values())
 
     def select(self, question: str, phrasings: Sequence[str], passages: Sequence[Passage]) -> list[Passage]:
         """The best evidence items for ``question``, best first, each a sentence-level :class:`Passage`.
@@ -140,20 +179,11 @@ class EvidenceSelector:
         chosen one says loses ``weights.diversity`` times their cosine, so a two-part
         question gets a sentence for each part instead of two for the first.
         """
-        unique: dict[str, Candidate] = {}
-        for candidate in self.candidates(passages):
-            if is_statement(candidate.text):
-                unique.setdefault(" ".join(candidate.text.split()).lower(), candidate)
-        candidates = list(unique.values())
+        candidates = self.statements(passages)
         if not candidates:
             return []
         scores, vectors = self.score(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
-        chosen: list[int] = []
-        while len(chosen) < min(self.max_items, len(candidates)):
-            penalty = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
-            marginal = scores - self.weights.diversity * penalty
-            marginal[chosen] = -np.inf
-            chosen.append(int(np.argmax(marginal)))
+        chosen = diverse_order(scores, vectors, self.weights.diversity, min(self.max_items, len(candidates)))
         return [
             self._item(c, score)
             for c, score in _merge([(candidates[i], float(scores[i])) for i in chosen], self.source_text)
@@ -162,6 +192,17 @@ class EvidenceSelector:
     @staticmethod
     def _item(candidate: Candidate, score: float) -> Passage:
         return replace(candidate.passage, text=candidate.text, start=candidate.start, end=candidate.end, score=score)
+
+
+def diverse_order(scores: np.ndarray, vectors: np.ndarray, diversity: float, count: int) -> list[int]:
+    """Indices of ``count`` candidates, greedily by maximal marginal relevance (see :meth:`EvidenceSelector.select`)."""
+    chosen: list[int] = []
+    while len(chosen) < count:
+        penalty = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(scores))
+        marginal = scores - diversity * penalty
+        marginal[chosen] = -np.inf
+        chosen.append(int(np.argmax(marginal)))
+    return chosen
 
 
 def is_statement(text: str) -> bool:
@@ -233,3 +274,18 @@ def _lexical_overlap(phrasings: Sequence[str], sentences: Sequence[tuple[str, st
     idf = {t: math.log(1 + n / frequency[t]) for t in frequency}
     total = sum(idf.values()) or 1.0
     return np.asarray([sum(idf[t] for t in words if t in idf) / total for words in held])
+
+
+def _mark_overlap(phrasings: Sequence[str], sentences: Sequence[str]) -> np.ndarray:
+    """IDF-weighted share of the question's acronyms and numbers that each sentence holds (0..1).
+
+    Cross-lingual cosines blur names: "Was hat die Region Stuttgart davon, bei ERRIN
+    mitzumachen?" is closer to a sentence on the region's role than to the one on ERRIN.
+    Weighted like :func:`_lexical_overlap`, so a mark every candidate has counts little.
+    """
+    asked = list(dict.fromkeys(m.lower() for p in phrasings for m in exact_marks(p)))
+    held = [[bool(re.search(r"(?<!\w)" + re.escape(m), text.lower())) for m in asked] for text in sentences]
+    frequency = [sum(row[j] for row in held) for j in range(len(asked))]
+    idf = [math.log(1 + len(sentences) / f) if f else 0.0 for f in frequency]
+    total = sum(idf) or 1.0
+    return np.asarray([sum(w for w, has in zip(idf, row, strict=True) if has) / total for row in held])

@@ -31,7 +31,7 @@ from assistant.answer_stages import CheckAnswerType, ComposeAnswer, PolishNumber
 from assistant.answerability import MODEL_FILE, load_models
 from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
 from assistant.cleaning import clean_question
-from assistant.evidence import EvidenceSelector
+from assistant.evidence import WEIGHTS_FILE, EvidenceSelector, EvidenceWeights
 from assistant.instruction_guard import load_guard
 from assistant.parts import PartwisePipeline
 from assistant.pick import PickEvidence
@@ -150,6 +150,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         assistant.embedder,
         assistant.source_text,
         max_items=settings.evidence_sentences,
+        weights=EvidenceWeights.load(settings.evidence_weights_file or WEIGHTS_FILE),
         neighbours=settings.evidence_neighbours,
     )
     quoter = EvidenceQuoter()

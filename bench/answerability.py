@@ -55,7 +55,7 @@ from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
 from assistant.stages import QuestionState
 from eval.questions import DEFAULT_SET
-from eval.runner import spread
+from eval.runner import unseen
 from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
 
 log = logging.getLogger("bench.answerability")
@@ -66,8 +66,6 @@ JUDGE_FEATURES = ["judge_evidence"]
 COMPARED = ["judge_joint"]
 #: the share of answerable development questions the fitted gate may refuse
 FALSE_REFUSALS = 0.10
-#: the questions the suites' usual runs answer (``--limit``), kept out of the fit
-EVAL_LIMITS = {"xquad": 100, "squad2": 200}
 
 
 def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -96,12 +94,6 @@ def refusal_scores(unanswerable: np.ndarray, refused: np.ndarray) -> str:
     precision = hits / refused.sum() if refused.sum() else 0.0
     recall = hits / unanswerable.sum() if unanswerable.sum() else 0.0
     return f"P {precision:.2f} R {recall:.2f} (answerable refused: {int((~unanswerable & refused).sum())})"
-
-
-def unseen(cases: Sequence[Case], suite: str, size: int) -> list[Case]:
-    """``size`` cases spread over those the suite's usual run (:data:`EVAL_LIMITS`) does not answer."""
-    answered = {case.id for case in spread(cases, EVAL_LIMITS[suite])}
-    return spread([case for case in cases if case.id not in answered], size)
 
 
 def xquad_sample(data_dir: Path, size: int) -> dict[str, list[Case]]:

@@ -182,6 +182,8 @@ ANSWER_BACKENDS = ("local", "openai", "extractive")
 DROP = "drop-"
 #: an answer option that reads the answerability gate from another file (``gate=FILE``)
 GATE_FILE = "gate="
+#: an answer option that scores the evidence with other weights (``weights=FILE``)
+WEIGHTS_FILE = "weights="
 
 
 def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
@@ -190,7 +192,7 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
     ``local``, ``extractive:passages``, ``local:no-gate``; ``drop-STAGE`` leaves a stage of
     the question pipeline out (``local:drop-quote-cited``): a variant is another list of
     stages, not another flag; ``gate=FILE`` answers with another fitted gate (the one
-    before a refit, say).
+    before a refit, say), ``weights=FILE`` scores the evidence with other weights.
     """
     backend, _, options = name.partition(":")
     if backend not in ANSWER_BACKENDS:
@@ -202,11 +204,14 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
             dropped.append(option.removeprefix(DROP))
         elif option.startswith(GATE_FILE):
             overrides["answerability_file"] = Path(option.removeprefix(GATE_FILE))
+        elif option.startswith(WEIGHTS_FILE):
+            overrides["evidence_weights_file"] = Path(option.removeprefix(WEIGHTS_FILE))
         elif option in ANSWER_OPTIONS:
             overrides.update(ANSWER_OPTIONS[option])
         else:
             raise ValueError(
-                f"{name!r}: unknown option {option!r} ({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE)"
+                f"{name!r}: unknown option {option!r} "
+                f"({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE, {WEIGHTS_FILE}FILE)"
             )
     return overrides, dropped
 
@@ -224,6 +229,20 @@ def spread(cases: Sequence[Case], limit: int | None) -> list[Case]:
         return list(cases)
     step = len(cases) / limit
     return [cases[int(i * step)] for i in range(limit)]
+
+
+#: the questions the suites' usual runs answer (``--limit``); fits in bench/ leave them out
+EVAL_LIMITS = {"xquad": 100, "squad2": 200}
+
+
+def unseen(cases: Sequence[Case], suite: str, size: int) -> list[Case]:
+    """``size`` cases spread over those the suite's usual run (:data:`EVAL_LIMITS`) does not answer.
+
+    What bench/ fits on (the gate, the evidence weights), the evaluation then measures on
+    questions the fit did not see.
+    """
+    answered = {case.id for case in spread(cases, EVAL_LIMITS[suite])}
+    return spread([case for case in cases if case.id not in answered], size)
 
 
 def dialogue_turns(case: Case, given: dict[str, Turn]) -> list[str | Turn]:

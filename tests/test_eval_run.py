@@ -165,6 +165,32 @@ def test_a_gate_fitted_elsewhere_answers_beside_the_packaged_one(tmp_path: Path,
         )
 
 
+def test_evidence_weights_from_a_file_answer_beside_the_packaged_ones(tmp_path: Path, corpus_copy: Path) -> None:
+    """``extractive:weights=FILE`` orders the evidence by FILE's weights: here the least similar sentence first."""
+    weights = tmp_path / "dissimilar.json"
+    weights.write_text(json.dumps({"cosine": -1.0}), encoding="utf-8")
+    settings = Settings(
+        corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive", answerability="off"
+    )
+    cases = [c for c in corpus_cases(DEFAULT_SET, corpus_copy) if c.answerable][:3]
+    result = evaluate(
+        "corpus", cases, settings, corpus_copy, ["quellen"], backends=["extractive", f"extractive:weights={weights}"]
+    )
+    answers: dict[str, list[str]] = {}
+    for row in result.answer_rows:
+        answers.setdefault(row["backend"], []).append(row["answer"])
+    assert set(answers) == {
+        "extractive (quotes) [no gate]",
+        "extractive (quotes) [no gate, evidence weights dissimilar]",
+    }
+    assert (
+        answers["extractive (quotes) [no gate]"]
+        != answers["extractive (quotes) [no gate, evidence weights dissimilar]"]
+    )
+    with pytest.raises(ValueError, match="evidence_weights_file: no such file"):
+        Settings(evidence_weights_file=tmp_path / "none.json")
+
+
 def _squad2_file(folder: Path) -> Path:
     """A SQuAD 2.0 file in the official layout: two paragraphs, answerable and unanswerable questions."""
     folder.mkdir()
