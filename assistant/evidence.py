@@ -35,7 +35,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.answer_type import AnswerType, answer_type, has_fact
 from assistant.embeddings import unit_rows
-from assistant.lexical import exact_marks, query_tokens, tokens
+from assistant.lexical import query_tokens, tokens
 from assistant.prompts import neutralise
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
@@ -74,8 +74,6 @@ class EvidenceWeights:
     lexical: float = 0.0
     answer_type: float = 0.0
     rank: float = 0.0
-    #: the question's acronyms and numbers ("ERRIN", "2016") that the sentence holds
-    marks: float = 0.0
     #: maximal marginal relevance: how much a sentence loses for repeating a chosen one
     diversity: float = 0.0
 
@@ -153,7 +151,6 @@ class EvidenceSelector:
             "lexical": _lexical_overlap(phrasings, [(c.text, c.passage.language) for c in candidates]),
             "answer_type": np.asarray([float(has_fact(t, kind, phrasings[0])) if kind else 0.0 for t in texts]),
             "rank": np.asarray([1.0 / (1 + c.rank) for c in candidates]),
-            "marks": _mark_overlap(phrasings, texts),
         }
         return signals, vectors
 
@@ -274,18 +271,3 @@ def _lexical_overlap(phrasings: Sequence[str], sentences: Sequence[tuple[str, st
     idf = {t: math.log(1 + n / frequency[t]) for t in frequency}
     total = sum(idf.values()) or 1.0
     return np.asarray([sum(idf[t] for t in words if t in idf) / total for words in held])
-
-
-def _mark_overlap(phrasings: Sequence[str], sentences: Sequence[str]) -> np.ndarray:
-    """IDF-weighted share of the question's acronyms and numbers that each sentence holds (0..1).
-
-    Cross-lingual cosines blur names: "Was hat die Region Stuttgart davon, bei ERRIN
-    mitzumachen?" is closer to a sentence on the region's role than to the one on ERRIN.
-    Weighted like :func:`_lexical_overlap`, so a mark every candidate has counts little.
-    """
-    asked = list(dict.fromkeys(m.lower() for p in phrasings for m in exact_marks(p)))
-    held = [[bool(re.search(r"(?<!\w)" + re.escape(m), text.lower())) for m in asked] for text in sentences]
-    frequency = [sum(row[j] for row in held) for j in range(len(asked))]
-    idf = [math.log(1 + len(sentences) / f) if f else 0.0 for f in frequency]
-    total = sum(idf) or 1.0
-    return np.asarray([sum(w for w, has in zip(idf, row, strict=True) if has) / total for row in held])

@@ -72,13 +72,6 @@ def query_tokens(text: str) -> list[str]:
     return list(dict.fromkeys(tokens(text, "de") + tokens(text, "en")))
 
 
-def exact_marks(text: str) -> list[str]:
-    """Acronyms and numbers of ``text`` ("ERRIN", "IKM", "2016"): words that mean the same in both languages."""
-    words = re.findall(r"[\w-]+", text)
-    found = [w for w in words if any(c.isdigit() for c in w) or (len(w) >= 2 and w.isupper())]
-    return list(dict.fromkeys(found))
-
-
 #: part of the name of a BM25 index kept on disk: bump it when ``tokens`` changes
 TOKENS_VERSION = 1
 

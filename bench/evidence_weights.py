@@ -14,7 +14,15 @@ out).  The combination with the best mean of kf@1 and kf@2 over the development 
 used to choose.  ``--fit`` writes it to ``assistant/evidence_weights.json``, which the
 pipeline reads (``--out FILE`` elsewhere: setting ``evidence_weights_file``).
 
-    .venv/bin/python bench/evidence_weights.py --xquad ../shared/data/xquad --xquad-sample 300 --fit
+The grid's winner is a candidate, not a decision: the answers decide, with the weights
+before as the baseline column (``quellen eval --backends local:weights=BEFORE.json local``).
+The answerability gate reads the evidence scores (``ev_best``, ``ev_top3``) and the
+translation is skipped above ``translate_skip_score``, both fitted on the scores of the
+packaged weights: new weights shift what they decide (docs/evaluation.md, eighth round:
+a winner of this grid refused five more answerable questions and lost key facts).
+
+    .venv/bin/python bench/evidence_weights.py --xquad ../shared/data/xquad --xquad-sample 300 \\
+        --out candidate.json --fit
 """
 
 from __future__ import annotations
@@ -47,7 +55,6 @@ log = logging.getLogger("bench.evidence_weights")
 GRID = {
     "lexical": (0.0, 0.15, 0.3, 0.5, 0.8),
     "answer_type": (0.0, 0.1, 0.2),
-    "marks": (0.0, 0.1, 0.2, 0.3),
     "diversity": (0.0, 0.2, 0.4, 0.6),
 }
 #: evidence items whose key facts are scored

@@ -6,8 +6,7 @@ import pytest
 
 from assistant.answer_stages import RenumberCitations, marked_quote
 from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact, question_parts
-from assistant.evidence import EvidenceSelector, EvidenceWeights, _mark_overlap, is_statement
-from assistant.lexical import exact_marks
+from assistant.evidence import EvidenceSelector, is_statement
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
 from assistant.stages import QuestionState, RelevanceGate
@@ -60,37 +59,6 @@ def test_a_leaning_sentence_brings_its_neighbour(assistant: Assistant) -> None:
     evidence = _selector(assistant).select(question, [], assistant.retrieve(question))
     held = next(e for e in evidence if "63 Netzwerken" in e.text)
     assert "Netzwerkkonferenz" in held.text, "'Dort haben sich …' comes with the sentence that says where 'dort' is"
-
-
-def test_acronyms_and_numbers_of_the_question_are_marks() -> None:
-    assert exact_marks("Was hat die Region Stuttgart davon, bei ERRIN mitzumachen?") == ["ERRIN"]
-    assert exact_marks("What did the MKRO do in 2016 for the S-Bahn?") == ["MKRO", "2016"]
-    sentences = [
-        "Thanks to its active participation in ERRIN, the Stuttgart Region has fast access to information.",
-        "The Stuttgart Region is a member of EMTA.",
-        "ERRIN and EMTA are networks of the Stuttgart Region.",
-    ]
-    held = _mark_overlap(["What does the Stuttgart Region gain from ERRIN?"], sentences)
-    assert held[0] == held[2] == 1.0 and held[1] == 0.0
-    both = _mark_overlap(["ERRIN or EMTA?"], sentences)
-    assert both[2] == 1.0 > both[0] and both[0] == both[1], "each mark counts by how rare it is"
-    assert list(_mark_overlap(["Wo findet der Kongress statt?"], sentences)) == [0.0, 0.0, 0.0]
-
-
-def test_the_sentence_naming_the_asked_network_leads_the_evidence(assistant: Assistant) -> None:
-    """A German question on an English passage: the ERRIN sentence, not the one on the region's role, comes first.
-
-    Without the marks (the weights fitted before them) the region-role sentence led.
-    """
-    question = "Was hat die Region Stuttgart davon, bei ERRIN mitzumachen?"
-    phrasings = ["What does the Stuttgart Region gain from taking part in ERRIN?"]
-    passages = assistant.retrieve(question)
-    evidence = _selector(assistant).select(question, phrasings, passages)
-    assert "ERRIN" in evidence[0].text
-    before = EvidenceSelector(
-        assistant.embedder, assistant.source_text, weights=EvidenceWeights(lexical=0.3, answer_type=0.1, diversity=0.4)
-    )
-    assert "ERRIN" not in before.select(question, phrasings, passages)[0].text
 
 
 def test_headings_and_list_stubs_are_not_evidence() -> None:
