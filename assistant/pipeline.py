@@ -357,6 +357,8 @@ class Assistant:
             changed.append(f"gate {self.settings.answerability_file.stem}")
         if self.settings.evidence_weights_file is not None:
             changed.append(f"evidence weights {self.settings.evidence_weights_file.stem}")
+        if self.settings.min_score is not None:
+            changed.append(f"min score {self.settings.min_score:g}")
         if not self.settings.translate_query:
             changed.append("no translation")
         if not self.settings.instruction_guard:

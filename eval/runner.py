@@ -184,6 +184,8 @@ DROP = "drop-"
 GATE_FILE = "gate="
 #: an answer option that scores the evidence with other weights (``weights=FILE``)
 WEIGHTS_FILE = "weights="
+#: an answer option that refuses below another passage cosine (``min-score=0.18``)
+MIN_SCORE = "min-score="
 
 
 def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
@@ -192,7 +194,8 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
     ``local``, ``extractive:passages``, ``local:no-gate``; ``drop-STAGE`` leaves a stage of
     the question pipeline out (``local:drop-quote-cited``): a variant is another list of
     stages, not another flag; ``gate=FILE`` answers with another fitted gate (the one
-    before a refit, say), ``weights=FILE`` scores the evidence with other weights.
+    before a refit, say), ``weights=FILE`` scores the evidence with other weights,
+    ``min-score=0.18`` refuses below another passage cosine (the relevance threshold).
     """
     backend, _, options = name.partition(":")
     if backend not in ANSWER_BACKENDS:
@@ -206,12 +209,17 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
             overrides["answerability_file"] = Path(option.removeprefix(GATE_FILE))
         elif option.startswith(WEIGHTS_FILE):
             overrides["evidence_weights_file"] = Path(option.removeprefix(WEIGHTS_FILE))
+        elif option.startswith(MIN_SCORE):
+            try:
+                overrides["min_score"] = float(option.removeprefix(MIN_SCORE))
+            except ValueError:
+                raise ValueError(f"{name!r}: {MIN_SCORE} takes a number (a cosine, e.g. 0.18)") from None
         elif option in ANSWER_OPTIONS:
             overrides.update(ANSWER_OPTIONS[option])
         else:
             raise ValueError(
                 f"{name!r}: unknown option {option!r} "
-                f"({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE, {WEIGHTS_FILE}FILE)"
+                f"({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE, {WEIGHTS_FILE}FILE, {MIN_SCORE}COSINE)"
             )
     return overrides, dropped
 

@@ -14,7 +14,7 @@ from assistant.pipeline import Assistant, build_assistant
 from assistant.query_transform import QueryRewriter
 from assistant.rerank import LlmJudgeReranker
 from assistant.types import Passage
-from eval.runner import ANSWER_OPTIONS, answer_variant
+from eval.runner import ANSWER_OPTIONS, answer_variant, parse_answer_variant
 from eval.systems import parse_variant
 from tests.openai_stub import OpenAIStub
 
@@ -107,4 +107,8 @@ def test_every_answer_option_gets_a_column_of_its_own(assistant: Assistant) -> N
     defaults = Settings.model_fields
     changing = [o for o, values in ANSWER_OPTIONS.items() if any(defaults[k].default != v for k, v in values.items())]
     labels = [answer_variant(assistant, f"extractive:{option}").answer_label for option in changing]
+    labels.append(answer_variant(assistant, "extractive:min-score=0.18").answer_label)
     assert len(set(labels)) == len(labels) and assistant.answer_label not in labels, labels
+    assert parse_answer_variant("local:min-score=0.18")[0]["min_score"] == 0.18
+    with pytest.raises(ValueError, match="takes a number"):
+        parse_answer_variant("local:min-score=low")
