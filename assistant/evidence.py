@@ -12,8 +12,10 @@ source text) and scored by
 * whether it holds a fact of the asked type (a "wann" question wants a date),
 * the rank of the passage it came from (weight 0 by default: it did not help).
 
-The weights were chosen by a grid search on the development half of the question set
-(key facts held by the selected sentences; docs/evaluation.md).  A selected sentence
+The weights (``evidence_weights.json``) were chosen by a grid search on the development
+questions (key facts held by the selected sentences; ``bench/evidence_weights.py`` runs it,
+docs/evaluation.md); the answerability gate reads the resulting scores, so new weights
+are judged by the answers, not by the grid alone.  A selected sentence
 that leans on the one before it ("Er findet in Heilbronn statt.") brings that one along, and neighbouring selected
 sentences merge into one span, so each evidence item reads on its own.  Each item is a
 :class:`~assistant.types.Passage` whose offsets point into the source, so citations,
@@ -27,7 +29,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -79,8 +81,14 @@ class EvidenceWeights:
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> EvidenceWeights:
-        """The weights in a JSON file (the packaged fitted ones by default)."""
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        """The weights in a JSON file (the packaged fitted ones by default); a clear error for a bad file."""
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**{name: float(value) for name, value in values.items()})
+        except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as error:
+            known = ", ".join(f.name for f in fields(cls))
+            message = f"{path}: not evidence weights ({error}); want a JSON object of numbers: {known}"
+            raise ValueError(message) from None
 
     def combine(self, signals: Mapping[str, np.ndarray]) -> np.ndarray:
         """One score per candidate: the weighted sum of its signals (:meth:`EvidenceSelector.signals`)."""

@@ -189,6 +189,10 @@ def test_evidence_weights_from_a_file_answer_beside_the_packaged_ones(tmp_path: 
     )
     with pytest.raises(ValueError, match="evidence_weights_file: no such file"):
         Settings(evidence_weights_file=tmp_path / "none.json")
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"cosine": 1.0, "marks": 0.2}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"not evidence weights .* numbers: cosine, lexical"):
+        evaluate("corpus", cases, settings, corpus_copy, ["quellen"], backends=[f"extractive:weights={unknown}"])
 
 
 def _squad2_file(folder: Path) -> Path:
