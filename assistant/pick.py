@@ -38,20 +38,19 @@ def pick_probabilities(llm: LLM, question: str, evidence: Sequence[Passage]) -> 
 class PickEvidence:
     """Records the evidence item the model says states the answer (``state.picked``).
 
-    With ``first`` the item also moves to the front of the evidence, where the quote and
-    the extractive answer take it from; without, the order the answer prompt listed
-    stays, and the picked item is quoted beside the first quote
-    (:class:`~assistant.answer_stages.QuoteCitedEvidence`).  Not asked when there is one
-    item only, when the answer is a refusal, or when the answerer refused and the quoted
-    evidence stands in for its answer (``state.fell_back``: the quotes are the answer).
+    The order of the evidence stays: with an answer LLM the picked item is quoted beside
+    the first quote (:class:`~assistant.answer_stages.QuoteCitedEvidence`); without one,
+    :class:`PickedFirst` moves it to the front, where the quote and the extractive answer
+    take it from.  Not asked when there is one item only, when the answer is a refusal,
+    or when the answerer refused and the quoted evidence stands in for its answer
+    (``state.fell_back``: the quotes are the answer).
     """
 
     name = "pick"
 
-    def __init__(self, model: Callable[[], LLM], first: bool = False) -> None:
+    def __init__(self, model: Callable[[], LLM]) -> None:
         #: gives the model that picks, loaded on the first question
         self.model = model
-        self.first = first
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         refused = state.answer is not None and state.answer.refused
@@ -65,6 +64,15 @@ class PickEvidence:
         best = max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
         log.info("pick: item %d (p %.2f; item 1 p %.2f)", best + 1, probabilities[best], probabilities[0])
         state.picked = state.evidence[best]
-        if self.first and best > 0:
-            state.evidence.insert(0, state.evidence.pop(best))
+        yield from ()
+
+
+class PickedFirst:
+    """Moves the picked evidence item (``state.picked``) to the front of the evidence; nothing picked, nothing moves."""
+
+    name = "picked-first"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        if state.picked is not None and state.picked in state.evidence and state.evidence[0] != state.picked:
+            state.evidence.insert(0, state.evidence.pop(state.evidence.index(state.picked)))
         yield from ()

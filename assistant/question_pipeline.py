@@ -34,7 +34,7 @@ from assistant.cleaning import clean_question
 from assistant.evidence import WEIGHTS_FILE, EvidenceSelector, EvidenceWeights
 from assistant.instruction_guard import load_guard
 from assistant.parts import PartwisePipeline
-from assistant.pick import PickEvidence
+from assistant.pick import PickedFirst, PickEvidence
 from assistant.scope import scope_of
 from assistant.stages import (
     AnswerabilityGate,
@@ -171,7 +171,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         stages += [*translate, again, *withhold_again, *rerank, final_gate, reselect]
     stages += answerability_gate(assistant)
     if llm is None:  # the judge's model picks the item to quote; after the gate, its prompt is evaluated
-        pick: list[Stage] = [PickEvidence(lambda: assistant.judge, first=True)] if assistant.llm_features else []
+        pick: list[Stage] = [PickEvidence(lambda: assistant.judge), PickedFirst()] if assistant.llm_features else []
         stages += [*pick, ShowQuote(), Generate(quoter)]
     else:  # the answer model picks after answering (the answer prompt stays as it was, its first token as early)
         answerer = LlmAnswerer(llm, assistant.answerer_name, messages=evidence_messages)

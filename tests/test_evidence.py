@@ -147,6 +147,7 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
         "evidence-translated",
         "answerable",
         "pick",
+        "picked-first",
         "quote",
         "answer",
         "check",
@@ -155,7 +156,8 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
         "renumber",
     ], "extractive: the judge's model translates and picks, the quote waits for the gate, no LLM writes or verifies"
     unjudged = assistant.variant(answerability="off").question_pipeline.names
-    assert not {"answerable", "translate", "pick"} & set(unjudged), "without the judge no model is loaded"
+    judged = {"answerable", "translate", "pick", "picked-first"}
+    assert not judged & set(unjudged), "without the judge no model is loaded"
     assert "translate" not in assistant.variant(translate_query=False).question_pipeline.names
     assert "withhold" not in assistant.variant(instruction_guard=False).question_pipeline.names
     baseline = assistant.variant(pipeline="passages").question_pipeline.names
