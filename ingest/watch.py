@@ -28,13 +28,20 @@ _NAMES = {Change.added: "added", Change.modified: "changed", Change.deleted: "de
 
 
 class DocumentFilter(DefaultFilter):
-    """Only documents quellen reads; never hidden or temporary files (an upload's ``.name.part``)."""
+    """Only documents quellen reads, and new folders; never hidden or temporary files (an upload's ``.name.part``).
+
+    A new folder counts because the files written into it at once (a folder copied in,
+    ``mkdir`` then a save) can be created before ``notify`` watches the folder, and then
+    report nothing; the ingest after the folder's own event finds them.
+    """
 
     def __call__(self, change: Change, path: str) -> bool:
         name = Path(path).name
         if name.startswith(".") or name.endswith((".part", "~", ".swp", ".tmp")):
             return False
-        return super().__call__(change, path) and (change == Change.deleted or is_supported(Path(path)))
+        if not super().__call__(change, path):
+            return False
+        return change == Change.deleted or is_supported(Path(path)) or (change == Change.added and Path(path).is_dir())
 
 
 def watch_folder(

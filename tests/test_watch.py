@@ -67,8 +67,12 @@ def test_a_watched_folder_follows_new_changed_and_deleted_files(tmp_path: Path, 
     assert not thread.is_alive(), "the watcher stops when asked"
 
 
-def test_only_documents_are_watched() -> None:
+def test_only_documents_and_new_folders_are_watched(tmp_path: Path) -> None:
     keep = DocumentFilter()
+    folder = tmp_path / "berichte"
+    folder.mkdir()
+    assert keep(Change.added, str(folder)), "a new folder's files may be written before it is watched"
+    assert not keep(Change.modified, str(folder))
     assert keep(Change.added, "/c/bericht.pdf") and keep(Change.modified, "/c/a/b.docx")
     assert keep(Change.deleted, "/c/whatever.pdf")
     for ignored in ("/c/.hidden.txt", "/c/.bericht.pdf.part", "/c/notiz.txt~", "/c/bild.exe", "/c/.git/index"):
