@@ -162,12 +162,18 @@ class EvidenceSelector:
         }
         return signals, vectors
 
-    def score(
-        self, phrasings: Sequence[str], candidates: Sequence[Candidate], kind: AnswerType | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One score per candidate (higher is better) and the candidates' unit vectors."""
-        signals, vectors = self.signals(phrasings, candidates, kind)
-        return self.weights.combine(signals), vectors
+    def read(
+        self, question: str, phrasings: Sequence[str], passages: Sequence[Passage]
+    ) -> tuple[list[Candidate], dict[str, np.ndarray], np.ndarray]:
+        """The candidate sentences of the passages, their signals and unit vectors: what :meth:`select` weighs.
+
+        bench/evidence_weights.py reads them once and weighs them with every weight it tries.
+        """
+        candidates = self.statements(passages)
+        if not candidates:
+            return [], {}, np.zeros((0, 0))
+        signals, vectors = self.signals(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
+        return candidates, signals, vectors
 
     def statements(self, passages: Sequence[Passage]) -> list[Candidate]:
         """The candidates that state something (:func:`is_statement`), each sentence once."""
@@ -184,10 +190,10 @@ class EvidenceSelector:
         chosen one says loses ``weights.diversity`` times their cosine, so a two-part
         question gets a sentence for each part instead of two for the first.
         """
-        candidates = self.statements(passages)
+        candidates, signals, vectors = self.read(question, phrasings, passages)
         if not candidates:
             return []
-        scores, vectors = self.score(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
+        scores = self.weights.combine(signals)
         chosen = diverse_order(scores, vectors, self.weights.diversity, min(self.max_items, len(candidates)))
         return [
             self._item(c, score)

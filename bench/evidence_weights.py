@@ -38,7 +38,6 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer_type import answer_type
 from assistant.config import Settings
 from assistant.evidence import WEIGHTS_FILE, EvidenceSelector, EvidenceWeights, diverse_order
 from assistant.pipeline import Assistant, build_assistant
@@ -79,16 +78,11 @@ def read(assistant: Assistant, cases: Sequence[Case]) -> list[Question]:
     inner = getattr(pipeline, "inner", pipeline)  # the part-by-part wrapper: these questions are read whole
     last = max(i for i, name in enumerate(inner.names) if name.startswith("evidence"))
     until = QuestionPipeline(inner.stages[: last + 1])
-    selector = EvidenceSelector(assistant.embedder, assistant.source_text)
+    selector: EvidenceSelector = inner.stages[last].selector  # the pipeline's own, with its settings
     questions = []
     for case in cases:
         state = next(s for s in until.run(case.question, case.history) if isinstance(s, QuestionState))
-        candidates = selector.statements(state.passages)
-        if not candidates:
-            questions.append(Question(case.key_facts, [], {}, np.zeros((0, 1))))
-            continue
-        phrasings = list(dict.fromkeys([state.query, *state.phrasings]))
-        signals, vectors = selector.signals(phrasings, candidates, answer_type(state.query))
+        candidates, signals, vectors = selector.read(state.query, state.phrasings, state.passages)
         questions.append(Question(case.key_facts, [c.text for c in candidates], signals, vectors))
     return questions
 
