@@ -103,6 +103,8 @@ class Candidate:
     text: str
     passage: Passage
     rank: int
+    #: short lines read as one ("Stephanie Fleischmann / Tel 0711 / 228 35-26 / …", see :func:`line_blocks`)
+    block: bool = False
 
 
 class EvidenceSelector:
@@ -145,6 +147,12 @@ class EvidenceSelector:
                     continue  # already found
                 seen.add((passage.source, start))
                 found.append(Candidate(passage.source, start, end, text[start - base : end - base], passage, rank))
+            for start, end in line_blocks(text, [(s - base, e - base) for s, e in (spans[i] for i in inside)]):
+                if (passage.source, base + start, "block") not in seen:
+                    seen.add((passage.source, base + start, "block"))
+                    found.append(
+                        Candidate(passage.source, base + start, base + end, text[start:end], passage, rank, True)
+                    )
         return found
 
     def signals(
@@ -179,7 +187,7 @@ class EvidenceSelector:
         """The candidates that state something (:func:`is_statement`), each sentence once."""
         unique: dict[str, Candidate] = {}
         for candidate in self.candidates(passages):
-            if is_statement(candidate.text):
+            if candidate.block or is_statement(candidate.text):
                 unique.setdefault(" ".join(candidate.text.split()).lower(), candidate)
         return list(unique.values())
 
@@ -200,6 +208,14 @@ class EvidenceSelector:
             for c, score in _merge([(candidates[i], float(scores[i])) for i in chosen], self.source_text)
         ]
 
+    def items(self, question: str, phrasings: Sequence[str], candidates: Sequence[Candidate]) -> list[Passage]:
+        """``candidates`` as evidence items in the given order, each scored as :meth:`select` scores it."""
+        if not candidates:
+            return []
+        signals, _ = self.signals(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
+        scores = self.weights.combine(signals)
+        return [self._item(c, float(score)) for c, score in zip(candidates, scores, strict=True)]
+
     @staticmethod
     def _item(candidate: Candidate, score: float) -> Passage:
         return replace(candidate.passage, text=candidate.text, start=candidate.start, end=candidate.end, score=score)
@@ -214,6 +230,39 @@ def diverse_order(scores: np.ndarray, vectors: np.ndarray, diversity: float, cou
         marginal[chosen] = -np.inf
         chosen.append(int(np.argmax(marginal)))
     return chosen
+
+
+def line_blocks(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Runs of short lines, one after the other without a blank line, that hold a number or an address.
+
+    A press release's contact block ("Stephanie Fleischmann", "Tel 0711 / 228 35-26",
+    "stephanie.fleischmann@ …") is no sentence and no line of it is evidence alone (the
+    number without the name answers nobody), so "Welche Telefonnummer hat Stephanie
+    Fleischmann?" had no evidence at all.  Read together, the lines are one fact.
+    """
+    blocks: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if len(run) >= 2 and run[-1][1] - run[0][0] <= MAX_ITEM_CHARS and _CONTACT.search(text[run[0][0] : run[-1][1]]):
+            blocks.append((run[0][0], run[-1][1]))
+
+    for start, end in spans:
+        if is_statement(text[start:end]):
+            close()
+            run = []
+            continue
+        gap = text[run[-1][1] : start] if run else ""
+        if run and (gap.count("\n") != 1 or gap.strip()):  # a blank line or other text between
+            close()
+            run = []
+        run.append((start, end))
+    close()
+    return blocks
+
+
+#: what makes a block of short lines a fact: a number of three digits or more, an e-mail address
+_CONTACT = re.compile(r"\d{3}|@")
 
 
 def is_statement(text: str) -> bool:

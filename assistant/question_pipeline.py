@@ -38,6 +38,7 @@ from assistant.pick import PickedFirst, PickEvidence
 from assistant.scope import scope_of
 from assistant.stages import (
     AnswerabilityGate,
+    DefineAbbreviation,
     DetectLanguage,
     Generate,
     PassagesAsEvidence,
@@ -154,10 +155,12 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         neighbours=settings.evidence_neighbours,
     )
     quoter = EvidenceQuoter()
+    answerable = answerability_gate(assistant)
     searches_again = bool(translate or rerank)
-    if searches_again:  # the gate after the translated search decides
+    if searches_again:  # the answerability gate after the translated search decides
         gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name, "gate-first", second_chance=True)
-    stages += [retrieve, *withhold, gate, SelectEvidence(selector)]
+    define = DefineAbbreviation(assistant.retriever, selector, scope_of(settings))
+    stages += [retrieve, *withhold, gate, SelectEvidence(selector), define]
     if llm is not None:  # the quote at once; without an LLM the quote is the answer and waits for the judge
         stages.append(ShowQuote())
     if searches_again:
@@ -165,11 +168,14 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
             translate = [Translate(rewriter, skip_at=settings.translate_skip_score)]
         # when the translation is skipped, the search and the evidence stand as they are (unless reranked)
         again = Retrieve(assistant.retriever, depth, scope_of(settings), name="retrieve-translated", after="translate")
-        final_gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name)
+        # the fitted answerability gate decides after the translated search (a chunk's cosine
+        # under the threshold refused questions whose sentence answers them); without it, the threshold
+        final_gate = [] if answerable else [RelevanceGate(settings.relevance_threshold, assistant.answerer_name)]
         reselect = SelectEvidence(selector, name="evidence-translated", after=None if rerank else "retrieve-translated")
         withhold_again = [WithholdInstructions(load_guard(), "withhold-translated")] if withhold else []
-        stages += [*translate, again, *withhold_again, *rerank, final_gate, reselect]
-    stages += answerability_gate(assistant)
+        define_again = DefineAbbreviation(assistant.retriever, selector, scope_of(settings), "define-translated")
+        stages += [*translate, again, *withhold_again, *rerank, *final_gate, reselect, define_again]
+    stages += answerable
     if llm is None:  # the judge's model picks the item to quote; after the gate, its prompt is evaluated
         pick: list[Stage] = [PickEvidence(lambda: assistant.judge), PickedFirst()] if assistant.llm_features else []
         stages += [*pick, ShowQuote(), Generate(quoter)]

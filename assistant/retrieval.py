@@ -50,6 +50,8 @@ EXTERNAL_CHECK_SECONDS = 10.0
 RRF_K = 60
 #: with a scope, BM25 is searched this many times deeper, then cut to the finds inside the scope
 SCOPED_BM25_DEPTH = 5
+#: chunks read when looking a word up as text (an abbreviation's definitions: a handful)
+CONTAINING_LIMIT = 200
 EVERYTHING = Scope()
 
 
@@ -226,6 +228,33 @@ class HybridRetriever:
             extra = [cid for cid in lexical if cid not in head][: self.bm25_slots]
             order = list(dict.fromkeys(head + extra + dense_ids))
         return self._scored_by_own_words([known[cid] for cid in order if cid in known][:k], embeddings)
+
+    def containing(
+        self, text: str, phrasings: Sequence[str], scope: Scope = EVERYTHING, limit: int = CONTAINING_LIMIT
+    ) -> list[Passage]:
+        """Up to ``limit`` passages whose words contain ``text`` (case-sensitive), scored by cosine to the phrasings.
+
+        Chroma's document filter does the lookup, in the embedded store and a Chroma server
+        alike; the order is the store's, not a ranking (callers filter and order them).
+        """
+        if not text or self.store.count() == 0:
+            return []
+        names = scope.names(self.store.source_names())
+        if names is not None and not names:
+            return []
+        records = self.store.chunks.get(
+            where_document={"$contains": text}, limit=limit, include=["documents", "metadatas", "embeddings"]
+        )
+        queries = np.asarray([self.embedder.get_query_embedding(p) for p in phrasings], dtype=np.float32)
+        allowed = set(names) if names is not None else None
+        found = [
+            _passage_from_record(cid, document, meta, float(np.max(queries @ np.asarray(vector))))
+            for cid, document, meta, vector in zip(
+                records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True
+            )
+            if scope.allows(meta or {}, allowed)
+        ]
+        return self._scored_by_own_words(found, queries)
 
     def _scored_by_own_words(self, passages: list[Passage], queries: Sequence[Sequence[float]]) -> list[Passage]:
         """The passages with the cosine of their own words, not of the text they were searched by.

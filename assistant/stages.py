@@ -15,6 +15,7 @@ from typing import Protocol
 
 from llama_index.core.llms import LLM
 
+from assistant.acronyms import asked_abbreviation, defining_order
 from assistant.answer_type import AnswerType
 from assistant.answerability import AnswerabilityModel, read_signals
 from assistant.answering import Answerer, quote_text, refusal
@@ -290,6 +291,57 @@ class SelectEvidence:
             best = state.evidence[0]
             state.quote = Citation.of_whole(1, best)
         yield from ()
+
+
+class DefineAbbreviation:
+    """For "Was ist die EMRS?", the sentences that define the abbreviation come first in the evidence.
+
+    The defining sentences are looked up as text in every document (not only the passages
+    found) and ordered full name first (see assistant.acronyms); their passages join the
+    passages, so a refusal lists them and the gate reads them.  Run again after the
+    translated search's evidence, it puts them first again (and in the shown quote).
+    """
+
+    def __init__(
+        self, retriever: HybridRetriever, selector: EvidenceSelector, scope: Scope, name: str = "define"
+    ) -> None:
+        self.retriever = retriever
+        self.selector = selector
+        self.scope = scope
+        self.name = name
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        abbreviation = asked_abbreviation(state.query)
+        if abbreviation is None:
+            return
+        phrasings = list(dict.fromkeys([state.query, *state.phrasings]))
+        found = self.retriever.containing(abbreviation, phrasings, self.scope)
+        defining = [
+            (order, c)
+            for c in self.selector.candidates(found)
+            if (order := defining_order(c.text, abbreviation)) is not None
+        ]
+        if not defining:
+            return
+        items = self.selector.items(state.query, state.phrasings, [c for _, c in defining])
+        ranked = sorted(zip(defining, items, strict=True), key=lambda pair: (pair[0][0], -pair[1].score))
+        chosen = [item for _, item in ranked[:DEFINITIONS]]
+        rest = [e for e in state.evidence if not any(_overlaps(e, d) for d in chosen)]
+        state.evidence = [*chosen, *rest][: max(len(state.evidence), len(chosen))]
+        known = {p.chunk_id for p in state.passages}
+        used = {item.chunk_id for item in chosen}
+        state.passages = [*(p for p in found if p.chunk_id in used and p.chunk_id not in known), *state.passages]
+        if state.quote is not None:
+            state.quote = Citation.of_whole(1, state.evidence[0])
+        yield from ()
+
+
+#: defining sentences put first in the evidence: the full name and what it is
+DEFINITIONS = 2
+
+
+def _overlaps(a: Passage, b: Passage) -> bool:
+    return a.source == b.source and a.start < b.end and b.start < a.end
 
 
 class PassagesAsEvidence:

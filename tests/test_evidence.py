@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.acronyms import asked_abbreviation, defining_order
 from assistant.answer_stages import RenumberCitations, marked_quote
 from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact, question_parts
-from assistant.evidence import EvidenceSelector, is_statement
+from assistant.evidence import EvidenceSelector, is_statement, line_blocks
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
-from assistant.stages import QuestionState, RelevanceGate
+from assistant.scope import Scope
+from assistant.sentences import sentence_spans
+from assistant.stages import DefineAbbreviation, QuestionState, RelevanceGate
 from assistant.types import Answer, Citation, Passage, Quote, Token
 
 
@@ -140,11 +143,12 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
         "withhold",
         "gate-first",
         "evidence",
+        "define",
         "translate",
         "retrieve-translated",
         "withhold-translated",
-        "gate",
         "evidence-translated",
+        "define-translated",
         "answerable",
         "pick",
         "picked-first",
@@ -174,12 +178,13 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "withhold",
         "gate-first",
         "evidence",
+        "define",
         "quote",
         "translate",
         "retrieve-translated",
         "withhold-translated",
-        "gate",
         "evidence-translated",
+        "define-translated",
         "answerable",
         "quote-late",
         "answer",
@@ -191,6 +196,8 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "compose",
         "renumber",
     ]
+    unjudged = remote.variant(answerability="off").question_pipeline.names
+    assert unjudged.index("gate") > unjudged.index("retrieve-translated"), "without the fitted gate, the threshold"
 
 
 def test_citations_are_renumbered_in_the_order_they_are_cited() -> None:
@@ -255,3 +262,63 @@ def test_the_gate_decides_and_leaves_the_ranking_to_the_evidence() -> None:
     state = QuestionState(question="In which city does ERRIN organise its events?", passages=[strong, weak])
     list(RelevanceGate(0.22, "local").run(state))
     assert not state.done and state.passages == [strong, weak]
+
+
+@pytest.mark.parametrize(
+    ("question", "abbreviation"),
+    [
+        ("Was ist die EMRS?", "EMRS"),
+        ("What is the IMeG?", "IMeG"),
+        ("What does MKRO stand for?", "MKRO"),
+        ("Wofür steht BBSR?", "BBSR"),
+        ("was bedeutet  WRS ?", "WRS"),
+        ("Who is Thomas Kiwitt?", None),  # a name, not an abbreviation
+        ("What is the purpose of METREX?", None),  # asks for more than what it is
+        ("Wer ist Präsident von METREX?", None),
+    ],
+)
+def test_a_question_asking_what_an_abbreviation_is_is_recognised(question: str, abbreviation: str | None) -> None:
+    assert asked_abbreviation(question) == abbreviation
+
+
+def test_the_ways_documents_define_an_abbreviation() -> None:
+    assert defining_order("… die Kernregion der Europäischen Metropolregion Stuttgart (EMRS).", "EMRS") == 0
+    assert defining_order("EMTA ( European Metropolitan Transport Authorities)", "EMTA") == 0
+    assert defining_order("ERRIN European Regions Research and Innovation Network in Brussels", "ERRIN") == 0
+    assert defining_order("Thanks to its active participation in ERRIN, the Stuttgart Region has", "ERRIN") is None
+    assert defining_order("POLIS is a network of European cities and regions", "POLIS") == 1
+    assert defining_order("Representatives of the IMeG are regular guests at the meetings.", "IMeG") is None
+    assert defining_order("Die WRS (Sitz in Stuttgart) …", "EMRS") is None
+
+
+def test_the_sentence_defining_an_abbreviation_comes_first(assistant: Assistant) -> None:
+    """Its passage ranked 9th for "Was ist die EMRS?": the definition is looked up as text."""
+    for question, defined in [
+        ("Was ist die EMRS?", "Europäischen Metropolregion Stuttgart (EMRS)"),
+        ("What is the WRS?", "Wirtschaftsförderung Region Stuttgart GmbH (WRS)"),
+        ("What is the BBSR?", "The BBSR is the relevant departmental research institution"),
+    ]:
+        state = QuestionState(question=question, query=question, evidence=[], passages=[])
+        stage = DefineAbbreviation(assistant.retriever, _selector(assistant), Scope())
+        list(stage.run(state))
+        assert any(defined in item.text for item in state.evidence[:2]), (question, state.evidence[:2])
+        first = state.evidence[0]
+        assert assistant.source_text(first.source)[first.start : first.end] == first.text
+        assert first.chunk_id in {p.chunk_id for p in state.passages}, "the defining passage is among the passages"
+    english_only = DefineAbbreviation(assistant.retriever, _selector(assistant), Scope(language="en"))
+    state = QuestionState(question="Was ist die EMRS?", query="Was ist die EMRS?")
+    list(english_only.run(state))
+    assert state.evidence == [], "the scope holds for the lookup too"
+
+
+def test_a_contact_block_is_one_evidence_item(assistant: Assistant) -> None:
+    """The press release's footer: the name, the number and the address lines read as one fact."""
+    source = "presseinformation-netzwerkkonferenz-2007.txt"
+    text = assistant.source_text(source)
+    assert text is not None
+    blocks = [text[s:e] for s, e in line_blocks(text, sentence_spans(text))]
+    assert any(b.startswith("Stephanie Fleischmann") and "228 35-26" in b for b in blocks)
+    assert not any("Vor dem Hintergrund" in b or "Ansprechpartner" in b for b in blocks), "sentences stay apart"
+    assert not any("Wirtschaftsförderung" in b for b in blocks), "lines without a number or an address are no fact"
+    answer = assistant.ask("Welche Telefonnummer hat Stephanie Fleischmann?")
+    assert not answer.refused and "228 35-26" in answer.answer, answer.answer
