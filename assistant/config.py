@@ -122,8 +122,10 @@ class Settings(BaseSettings):
     rerank_candidates: int = Field(10, ge=2, le=50, description="Passages the reranker judges.")
     min_score: float | None = Field(
         None,
-        description="Cosine similarity below which a passage counts as not relevant (refusal); "
-        "unset = the measured default of the embedder (see MIN_SCORE_BY_EMBEDDER).",
+        description="Cosine similarity below which a passage counts as not relevant: the first search leaves the "
+        'decision to the translated one, after which the answerability gate decides; with answerability = "off" '
+        "(or no translated search) a question with no passage above it is refused. Unset = the measured default "
+        "of the embedder (see MIN_SCORE_BY_EMBEDDER).",
     )
 
     # --- answering ---

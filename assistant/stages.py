@@ -203,9 +203,12 @@ class RelevanceGate:
 
     A gate with ``second_chance`` (the first search, when a translated search follows)
     does not refuse: it leaves no passages, so no quote is shown and the translation is
-    not skipped, and the gate after the translated search decides.  A German question
-    on English documents ("Welches Ziel verfolgt der Konvent der Bürgermeister?") often
-    finds its passage only with the translation.
+    not skipped, and the answerability gate after the translated search decides.  A
+    German question on English documents ("Welches Ziel verfolgt der Konvent der
+    Bürgermeister?") often finds its passage only with the translation.  Without an
+    answerability gate, a gate without ``second_chance`` after the translated search
+    refuses (docs/evaluation.md, ninth round: a chunk's cosine under the threshold
+    refused answerable questions whose sentence the fitted gate accepts).
     """
 
     def __init__(self, threshold: float, backend: str, name: str = "gate", second_chance: bool = False) -> None:

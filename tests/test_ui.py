@@ -80,10 +80,13 @@ def test_followup_in_the_chat_uses_the_conversation(running_app: str) -> None:
     history, *_ = client.predict("Wann fand der erste Metropolkongress statt?", [], api_name="/chat")
     history, *_ = client.predict("Und wo findet der zweite statt?", history, api_name="/chat")
     assert "Heilbronn" in _content(history[-1])
+    history, *_ = client.predict("Was ist METREX?", [], api_name="/chat")
+    history, *_ = client.predict("Und wie viele Mitglieder hat es?", history, api_name="/chat")
+    assert "50" in _content(history[-1]), "over 50 members: 'es' is METREX"
     other = Client(running_app, verbose=False)  # a second session has its own conversation
-    history, *_ = other.predict("Und wo findet der zweite statt?", [], api_name="/chat")
+    history, *_ = other.predict("Und wie viele Mitglieder hat es?", [], api_name="/chat")
     answer = _content(history[-1]).split("**Quellen**")[0].split("Nächstliegende Textstellen")[0]
-    assert "Heilbronn" not in answer, "a refusal may list the Heilbronn passage as a closest one, not answer with it"
+    assert "50" not in answer, "without the first session's METREX the question has no answer (a refusal)"
 
 
 def test_message_text_from_every_gradio_shape() -> None:
