@@ -15,7 +15,7 @@ from typing import Protocol
 
 from llama_index.core.llms import LLM
 
-from assistant.acronyms import asked_abbreviation, defining_order
+from assistant.abbreviations import asked_abbreviation, defining_order
 from assistant.answer_type import AnswerType
 from assistant.answerability import AnswerabilityModel, read_signals
 from assistant.answering import Answerer, quote_text, refusal
@@ -300,7 +300,7 @@ class DefineAbbreviation:
     """For "Was ist die EMRS?", the sentences that define the abbreviation come first in the evidence.
 
     The defining sentences are looked up as text in every document (not only the passages
-    found) and ordered full name first (see assistant.acronyms); their passages join the
+    found) and ordered full name first (see assistant.abbreviations); their passages join the
     passages, so a refusal lists them and the gate reads them.  Run again after the
     translated search's evidence, it puts them first again (and in the shown quote).
     """

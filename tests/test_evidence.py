@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.acronyms import asked_abbreviation, defining_order
+from assistant.abbreviations import asked_abbreviation, defining_order
 from assistant.answer_stages import RenumberCitations, marked_quote
 from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact, question_parts
 from assistant.evidence import EvidenceSelector, is_statement, line_blocks
