@@ -180,8 +180,7 @@ class EvidenceSelector:
         candidates = self.statements(passages)
         if not candidates:
             return [], {}, np.zeros((0, 0))
-        signals, vectors = self.signals(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
-        return candidates, signals, vectors
+        return candidates, *self._signals_for(question, phrasings, candidates)
 
     def statements(self, passages: Sequence[Passage]) -> list[Candidate]:
         """The candidates that state something (:func:`is_statement`), each sentence once."""
@@ -212,9 +211,15 @@ class EvidenceSelector:
         """``candidates`` as evidence items in the given order, each scored as :meth:`select` scores it."""
         if not candidates:
             return []
-        signals, _ = self.signals(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
+        signals, _ = self._signals_for(question, phrasings, candidates)
         scores = self.weights.combine(signals)
         return [self._item(c, float(score)) for c, score in zip(candidates, scores, strict=True)]
+
+    def _signals_for(
+        self, question: str, phrasings: Sequence[str], candidates: Sequence[Candidate]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """:meth:`signals` for the question with its other phrasings and the fact type it asks for."""
+        return self.signals(list(dict.fromkeys([question, *phrasings])), candidates, answer_type(question))
 
     @staticmethod
     def _item(candidate: Candidate, score: float) -> Passage:

@@ -27,10 +27,10 @@ import math
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -209,13 +209,7 @@ class HybridRetriever:
         outside = [cid for cid in lexical if cid not in known]
         if outside:
             records = self.store.chunks.get(ids=outside, include=["documents", "metadatas", "embeddings"])
-            queries = np.asarray(embeddings, dtype=np.float32)
-            allowed = set(names) if names is not None else None
-            for cid, text, meta, vector in zip(
-                records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True
-            ):
-                if scope.allows(meta or {}, allowed):
-                    known[cid] = _passage_from_record(cid, text, meta, float(np.max(queries @ np.asarray(vector))))
+            known.update((p.chunk_id, p) for p in _records_as_passages(records, embeddings, scope, names))
         lexical = [cid for cid in lexical if cid in known][:depth]
         if self.mode == "bm25":
             order = lexical
@@ -230,9 +224,14 @@ class HybridRetriever:
         return self._scored_by_own_words([known[cid] for cid in order if cid in known][:k], embeddings)
 
     def containing(
-        self, text: str, phrasings: Sequence[str], scope: Scope = EVERYTHING, limit: int = CONTAINING_LIMIT
+        self,
+        text: str,
+        question: str,
+        scope: Scope = EVERYTHING,
+        also: Sequence[str] = (),
+        limit: int = CONTAINING_LIMIT,
     ) -> list[Passage]:
-        """Up to ``limit`` passages whose words contain ``text`` (case-sensitive), scored by cosine to the phrasings.
+        """Up to ``limit`` passages whose words contain ``text`` (case-sensitive), scored as :meth:`retrieve` scores.
 
         Chroma's document filter does the lookup, in the embedded store and a Chroma server
         alike; the order is the store's, not a ranking (callers filter and order them).
@@ -245,16 +244,8 @@ class HybridRetriever:
         records = self.store.chunks.get(
             where_document={"$contains": text}, limit=limit, include=["documents", "metadatas", "embeddings"]
         )
-        queries = np.asarray([self.embedder.get_query_embedding(p) for p in phrasings], dtype=np.float32)
-        allowed = set(names) if names is not None else None
-        found = [
-            _passage_from_record(cid, document, meta, float(np.max(queries @ np.asarray(vector))))
-            for cid, document, meta, vector in zip(
-                records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True
-            )
-            if scope.allows(meta or {}, allowed)
-        ]
-        return self._scored_by_own_words(found, queries)
+        embeddings = [self.embedder.get_query_embedding(p) for p in dict.fromkeys([question, *also])]
+        return self._scored_by_own_words(_records_as_passages(records, embeddings, scope, names), embeddings)
 
     def _scored_by_own_words(self, passages: list[Passage], queries: Sequence[Sequence[float]]) -> list[Passage]:
         """The passages with the cosine of their own words, not of the text they were searched by.
@@ -274,6 +265,21 @@ class HybridRetriever:
         for i, cosine in zip(headed, cosines, strict=True):
             rescored[i] = replace(passages[i], score=float(cosine))
         return rescored
+
+
+def _records_as_passages(
+    records: Mapping[str, Any], queries: Sequence[Sequence[float]], scope: Scope, names: list[str] | None
+) -> list[Passage]:
+    """Chroma records (documents, metadatas, embeddings) inside ``scope``, scored by best cosine to the queries."""
+    vectors = np.asarray(queries, dtype=np.float32)
+    allowed = set(names) if names is not None else None
+    return [
+        _passage_from_record(cid, text, meta, float(np.max(vectors @ np.asarray(vector))))
+        for cid, text, meta, vector in zip(
+            records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True
+        )
+        if scope.allows(meta or {}, allowed)
+    ]
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[str]:

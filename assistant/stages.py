@@ -317,8 +317,7 @@ class DefineAbbreviation:
         abbreviation = asked_abbreviation(state.query)
         if abbreviation is None:
             return
-        phrasings = list(dict.fromkeys([state.query, *state.phrasings]))
-        found = self.retriever.containing(abbreviation, phrasings, self.scope)
+        found = self.retriever.containing(abbreviation, state.query, self.scope, also=state.phrasings)
         defining = [
             (order, c)
             for c in self.selector.candidates(found)
