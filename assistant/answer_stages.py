@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer_type import AnswerType, asked_types, fact_spans
+from assistant.answer_type import AnswerType, asked_types, counted_spans, counted_word_stems, fact_spans
 from assistant.answering import quote_text
 from assistant.citations import renumber_markers
-from assistant.numbers import german_numbers, keep_qualifiers
+from assistant.numbers import digits, german_numbers, keep_qualifiers
 from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.stages import QuestionState
 from assistant.types import Citation, Language, Passage, StreamEvent
@@ -47,14 +47,15 @@ class CheckAnswerType:
         if answer is None or answer.refused:
             return
         asked = [kind for kind in asked_types(state.question) if kind in CHECKED_TYPES]
-        missing = [kind for kind in asked if not fact_spans(_without_markers(answer.answer), kind, state.query)]
+        holds = _FactCheck(state)
+        missing = [kind for kind in asked if not holds.answer(_without_markers(answer.answer), kind)]
         if not missing:
             return
         text = answer.answer if len(missing) < len(asked) or state.quote is None else ""
         citations = [c for c in answer.citations if f"[{c.n}]" in text]
         open_parts: list[str] = []
         for kind in missing:
-            found = next((n for n, e in enumerate(state.evidence, 1) if fact_spans(e.text, kind, state.query)), None)
+            found = next((n for n, e in enumerate(state.evidence, 1) if holds.evidence(e.text, kind)), None)
             if found is None:
                 text += f"\n{MISSING_PART[state.language][kind]}"
                 open_parts.append(kind)
@@ -67,6 +68,36 @@ class CheckAnswerType:
                     citations.append(Citation.of_whole(found, evidence))
         state.answer = replace(answer, answer=text.strip(), citations=citations, open_parts=open_parts)
         yield from ()
+
+
+class _FactCheck:
+    """Whether a text holds the asked fact; for a count, the count of the asked thing where the evidence has one.
+
+    "Seit wie vielen Jahren …?" answered "seit 2001" holds a number but not the number of
+    years ("for over 20 years"): when an evidence item counts the asked word, the answer
+    must count it too or name one of those numbers.  Without such an item any number does.
+    """
+
+    def __init__(self, state: QuestionState) -> None:
+        self.question = state.query
+        self.counted = counted_word_stems([state.question, state.query, *state.phrasings])
+        self.counts = {
+            digits(e.text[start:end])
+            for e in state.evidence
+            for start, end in counted_spans(e.text, self.counted, self.question)
+        } - {""}
+
+    def answer(self, text: str, kind: AnswerType) -> bool:
+        if kind != "number" or not self.counts:
+            return bool(fact_spans(text, kind, self.question))
+        return bool(counted_spans(text, self.counted, self.question)) or any(
+            digits(text[start:end]) in self.counts - {""} for start, end in fact_spans(text, kind, self.question)
+        )
+
+    def evidence(self, text: str, kind: AnswerType) -> bool:
+        if kind != "number" or not self.counts:
+            return bool(fact_spans(text, kind, self.question))
+        return bool(counted_spans(text, self.counted, self.question))
 
 
 MISSING_PART: dict[Language, dict[AnswerType, str]] = {

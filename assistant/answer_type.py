@@ -11,7 +11,10 @@ name after "in") are the ones the documents write.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
+
+from assistant.lexical import query_tokens
 
 AnswerType = Literal["place", "date", "number", "person", "reason"]
 
@@ -28,7 +31,8 @@ _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         "number",
         re.compile(
-            r"\b(wie viele|wie viel|wieviele|wieviel|wie hoch|wie groß|wie lang|wie oft|anzahl|how many|how much|"
+            # "wie vielen" is the dative ("Seit wie vielen Jahren …", "Aus wie vielen Nationen …")
+            r"\b(wie vielen?|wie viel|wievielen?|wieviel|wie hoch|wie groß|wie lang|wie oft|anzahl|how many|how much|"
             r"how large|how big|how long|how often|what percentage|what share|what number)\b",
             re.I,
         ),
@@ -109,6 +113,34 @@ def fact_spans(text: str, kind: AnswerType, question: str = "") -> list[tuple[in
         elif kind in ("date", "number") and not new:
             continue
         spans.append(match.span("fact") if "fact" in match.re.groupindex else match.span())
+    return spans
+
+
+#: the word after "wie viele" / "how many" is what is counted ("wie viele Mitglieder", "how many years")
+_COUNTED = re.compile(r"\b(?:wie\s?viele?n?|how many|how much)\s+(?P<word>[\w-]+)", re.I)
+#: how many words after a number its counted word may come ("some 180 *different* nations", "2,7 Millionen Einwohner")
+COUNTED_WINDOW = 3
+
+
+def counted_word_stems(questions: Sequence[str]) -> set[str]:
+    """Stems of the word each phrasing of a count question counts ("Jahren", "years"), both languages' stemmers."""
+    words = [m.group("word") for q in questions for m in _COUNTED.finditer(q)]
+    return set(query_tokens(" ".join(words))) if words else set()
+
+
+def counted_spans(text: str, counted: set[str], question: str = "") -> list[tuple[int, int]]:
+    """Number spans of ``text`` followed within :data:`COUNTED_WINDOW` words by a counted word.
+
+    "Seit wie vielen Jahren …?" is answered by "for over 20 years", not by "since 2001":
+    both hold a number, only one counts what was asked.
+    """
+    if not counted:
+        return []
+    spans = []
+    for start, end in fact_spans(text, "number", question):
+        following = re.findall(r"[\w-]+", text[end : end + 80])[:COUNTED_WINDOW]
+        if counted & set(query_tokens(" ".join(following))):
+            spans.append((start, end))
     return spans
 
 

@@ -48,7 +48,8 @@ def german_numbers(text: str) -> str:
     return _ENGLISH_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", "."), text)
 
 
-def _digits(number: str) -> str:
+def digits(number: str) -> str:
+    """A number's digits alone ("5,700", "5.700" → "5700"), to compare numbers written either way."""
     return re.sub(r"\D", "", number)
 
 
@@ -62,17 +63,18 @@ def keep_qualifiers(answer: str, evidence: list[str], language: Language) -> str
     for sentence in evidence:
         for match in _QUALIFIED_NUMBER.finditer(sentence):
             german, english = QUALIFIERS[match.group(1).lower()]
-            wanted.setdefault(_digits(match.group(2)), german if language == "de" else english)
+            wanted.setdefault(digits(match.group(2)), german if language == "de" else english)
     if not wanted:
         return answer
 
     def fix(match: re.Match[str]) -> str:
         number = match.group(0)
-        digits = _digits(number)
-        if len(digits) < 2 or re.fullmatch(r"(1[5-9]|20)\d\d", number):
+        found = digits(number)
+        if len(found) < 2 or re.fullmatch(r"(1[5-9]|20)\d\d", number):
             return number  # a single digit or a year: too likely to be another number
-        qualifier = wanted.get(digits)
-        before = answer[max(0, match.start() - 16) : match.start()].lower()
+        qualifier = wanted.get(found)
+        # a number in bold ("over **20**", a marked quote) has its qualifier before the asterisks
+        before = answer[max(0, match.start() - 16) : match.start()].lower().replace("*", "")
         if qualifier is None or re.search(rf"\b({_QUALIFIER})\s*$", before, re.IGNORECASE):
             return number
         return f"{qualifier} {number}"

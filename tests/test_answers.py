@@ -85,6 +85,15 @@ def test_an_answer_without_the_asked_place_gets_the_quote_with_the_place_marked(
     assert "20. September 2022 statt [1]." not in answer.answer, "the answer that missed the place is dropped"
 
 
+def test_a_count_answered_with_another_number_gets_the_counted_fact_quoted(settings: Settings) -> None:
+    """ "How many years?" answered with the founding year holds a number, not the years: the evidence speaks."""
+    question = "For how many years have metropolitan regions contributed to Germany's competitiveness, says the IKM?"
+    with OpenAIStub("Since 2001 [1].") as stub:
+        answer = _remote(settings, stub).ask(question)
+    assert "**20** years" in answer.answer, answer.answer
+    assert "Since 2001 [1]." not in answer.answer, "the answer that missed the count is dropped"
+
+
 def test_the_evidence_the_answer_cites_is_quoted_beside_the_first_quote(
     settings: Settings, assistant: Assistant
 ) -> None:

@@ -6,7 +6,15 @@ import pytest
 
 from assistant.abbreviations import asked_abbreviation, defining_order
 from assistant.answer_stages import RenumberCitations, marked_quote
-from assistant.answer_type import answer_type, asked_types, fact_spans, has_fact, question_parts
+from assistant.answer_type import (
+    answer_type,
+    asked_types,
+    counted_spans,
+    counted_word_stems,
+    fact_spans,
+    has_fact,
+    question_parts,
+)
 from assistant.evidence import EvidenceSelector, is_statement, line_blocks
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
@@ -78,6 +86,7 @@ def test_headings_and_list_stubs_are_not_evidence() -> None:
         ("Wann fand der erste Metropolkongress statt?", "date"),
         ("How many members does the LinkedIn group have?", "number"),
         ("Wie viele Arbeitsgruppen gibt es?", "number"),
+        ("Seit wie vielen Jahren gibt es den IKM?", "number"),
         ("Who is on the METREX Managing Committee?", "person"),
         ("Warum ist der Verband Mitglied bei EMTA?", "reason"),
         ("Was will der Verband Region Stuttgart erreichen?", "reason"),
@@ -87,6 +96,16 @@ def test_headings_and_list_stubs_are_not_evidence() -> None:
 )
 def test_the_asked_fact_type_is_recognised(question: str, kind: str | None) -> None:
     assert answer_type(question) == kind
+
+
+def test_a_count_is_a_number_followed_by_the_counted_word_in_either_language() -> None:
+    question = "Seit wie vielen Jahren tragen die Metropolregionen zur Wettbewerbsfähigkeit bei?"
+    counted = counted_word_stems([question, "For how many years have the metropolitan regions contributed?"])
+    text = "… competitiveness for over 20 years."
+    assert [text[s:e] for s, e in counted_spans(text, counted, question)] == ["20"]
+    assert counted_spans("Die Metropolregionen tragen seit über 20 Jahren bei.", counted, question)
+    assert not counted_spans("… has stood for since 2001.", counted, question), "a year is no count of years"
+    assert counted_spans("residents from some 180 different nations", counted_word_stems(["Aus wie vielen Nationen?"]))
 
 
 def test_a_multi_part_question_asks_for_each_part() -> None:
@@ -122,6 +141,8 @@ def test_qualifiers_of_the_source_are_kept() -> None:
     )
     assert keep_qualifiers("It has about 5,700 members.", evidence, "en") == "It has about 5,700 members."
     assert keep_qualifiers("Seit 2022 sind es 5.700.", ["Über 2022 hinaus"], "de") == "Seit 2022 sind es 5.700."
+    marked = "It has around **5,700** members."
+    assert keep_qualifiers(marked, evidence, "en") == marked, "a number in bold keeps the qualifier before it, once"
 
 
 def test_extractive_stream_sends_the_quote_first(assistant: Assistant) -> None:
