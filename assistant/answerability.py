@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.llms import LLM
 
-from assistant.answer_type import asked_types, fact_spans
+from assistant.answer_type import asked_types, counted_spans, counted_word_stems, fact_spans
 from assistant.answering import evidence_judge_messages
-from assistant.lexical import tokens
+from assistant.lexical import query_tokens, tokens
 from assistant.llm import yes_probability
 from assistant.logistic import LogisticModel
 from assistant.logistic import load_models as load_logistic
@@ -76,8 +76,23 @@ def judge_evidence(llm: LLM, question: str, evidence: Sequence[Passage]) -> floa
     return yes_probability(llm, evidence_judge_messages(question, evidence), undecided=None)
 
 
-def search_signals(question: str, language: str, passages: Sequence[Passage], evidence: Sequence[Passage]) -> dict:
-    """Signals read from the search and the evidence alone (no model call)."""
+def search_signals(
+    question: str,
+    language: str,
+    passages: Sequence[Passage],
+    evidence: Sequence[Passage],
+    phrasings: Sequence[str] = (),
+) -> dict:
+    """Signals read from the search and the evidence alone (no model call).
+
+    ``count_found``: a count question ("How many members does EMTA have?") is answered by
+    a number of the counted thing ("over 50 members"), in the question's words or its
+    translation's; any other number in the evidence ("in 2001", "Tel. 0711 …") is not one.
+    ``typed_coverage``: the asked fact must stand in a sentence about the asked thing:
+    of the evidence items holding a fact of an asked type, the best share of the
+    question's content words (in any phrasing) one of them holds.  "When did the Verband
+    join EMTA?" finds dates, but in sentences on other things.
+    """
     content = {t for t in tokens(question, language) if len(t) >= 4}
     held: set[str] = set()
     for item in evidence[:TOP]:
@@ -85,6 +100,7 @@ def search_signals(question: str, language: str, passages: Sequence[Passage], ev
     text = " ".join(e.text for e in evidence).lower()
     names = marks(question)
     kinds = asked_types(question)
+    counted = counted_word_stems([question, *phrasings]) if "number" in kinds else set()
     return {
         "pass_cos": max((p.score for p in passages), default=0.0),
         "ev_best": evidence[0].score if evidence else 0.0,
@@ -94,7 +110,22 @@ def search_signals(question: str, language: str, passages: Sequence[Passage], ev
         "type_found": (
             float(all(any(fact_spans(e.text, k, question) for e in evidence) for k in kinds)) if kinds else 1.0
         ),
+        "count_found": float(any(counted_spans(e.text, counted, question) for e in evidence)) if counted else 1.0,
+        "typed_coverage": _typed_coverage([question, *phrasings], kinds, evidence) if kinds else 1.0,
     }
+
+
+def _typed_coverage(phrasings: Sequence[str], kinds: Sequence[str], evidence: Sequence[Passage]) -> float:
+    """The best content-word share of an evidence item that holds a fact of an asked type (see search_signals)."""
+    asked = [{t for t in query_tokens(p) if len(t) >= 4} for p in phrasings]
+    asked = [words for words in asked if words]
+    best = 0.0
+    for item in evidence:
+        if not any(fact_spans(item.text, kind, phrasings[0]) for kind in kinds):
+            continue
+        held = set(tokens(item.text, item.language))
+        best = max([best, *(len(words & held) / len(words) for words in asked)])
+    return best
 
 
 #: the signals that need the judge model, and how each is read
@@ -102,7 +133,16 @@ JUDGE_SIGNALS: dict[str, Callable[[LLM, str, Sequence[Passage]], float | None]] 
     "judge_joint": judge_joint,
     "judge_evidence": judge_evidence,
 }
-SEARCH_SIGNALS = ["pass_cos", "ev_best", "ev_top3", "coverage", "names_nums", "type_found"]
+SEARCH_SIGNALS = [
+    "pass_cos",
+    "ev_best",
+    "ev_top3",
+    "coverage",
+    "names_nums",
+    "type_found",
+    "count_found",
+    "typed_coverage",
+]
 
 
 def read_signals(
@@ -112,12 +152,14 @@ def read_signals(
     passages: Sequence[Passage],
     evidence: Sequence[Passage],
     judge: LLM | None,
+    phrasings: Sequence[str] = (),
 ) -> dict[str, float | None]:
     """The named signals (the judge's only when asked for: each costs one prompt evaluation).
 
     A judge signal is ``None`` when the judge did not judge (see :func:`judge_evidence`).
+    ``phrasings`` are the question's other phrasings (its translation).
     """
-    values = search_signals(question, language, passages, evidence)
+    values = search_signals(question, language, passages, evidence, phrasings)
     for name in names:
         if name in JUDGE_SIGNALS:
             if judge is None:

@@ -254,11 +254,15 @@ class AnswerabilityGate:
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         judge = self.judge() if self.judge is not None else None
-        values = read_signals(self.model.features, state.query, state.language, state.passages, state.evidence, judge)
+        values = read_signals(
+            self.model.features, state.query, state.language, state.passages, state.evidence, judge, state.phrasings
+        )
         model = self.model
         if any(v is None for v in values.values()) and self.fallback is not None:
             model = self.fallback
-            values = read_signals(model.features, state.query, state.language, state.passages, state.evidence, None)
+            values = read_signals(
+                model.features, state.query, state.language, state.passages, state.evidence, None, state.phrasings
+            )
         state.unanswerable = model.unanswerable(values)
         log.info(
             "answerability: %s -> %.3f (refused at %.3f)",

@@ -78,7 +78,13 @@ def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tu
     for case in cases:
         state = next(s for s in pipeline.run(case.question, case.history) if isinstance(s, QuestionState))
         values = read_signals(
-            names, state.query, state.language, state.passages, state.evidence, assistant.judge if judge else None
+            names,
+            state.query,
+            state.language,
+            state.passages,
+            state.evidence,
+            assistant.judge if judge else None,
+            state.phrasings,
         )
         if judge:  # in the rewrite context, as the gate asked it before: the answer context keeps its prefix
             rewrite = assistant.rewriter.llm if assistant.rewriter is not None else assistant.judge

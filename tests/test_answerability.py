@@ -44,6 +44,31 @@ def test_a_missing_ordinal_lowers_the_names_signal() -> None:
     assert asked_second["type_found"] == 1.0  # "wo" asks for a place, and "in Heilbronn" is one
 
 
+def test_a_count_question_needs_a_count_of_the_asked_thing_in_either_language() -> None:
+    """ "Wie viele Mitglieder hat EMTA?" is not answered by a year or a phone number, but by "over 50 members"."""
+    question, translation = "Wie viele Mitglieder hat EMTA?", "How many members does EMTA have?"
+    other_numbers = [_sentence("Verband Region Stuttgart joined EMTA in 2001 (Tel. 0711 227 59-0).", "en")]
+    counted = [_sentence("It comprises over 50 members from all over Europe.", "en")]
+    missing = search_signals(question, "de", other_numbers, other_numbers, [translation])
+    found = search_signals(question, "de", counted, counted, [translation])
+    assert missing["type_found"] == 1.0 and missing["count_found"] == 0.0
+    assert found["count_found"] == 1.0
+    assert search_signals(question, "de", counted, counted)["count_found"] == 0.0, "'members' is the translation's"
+    assert search_signals("Wo ist EMTA?", "de", counted, counted)["count_found"] == 1.0, "no count asked"
+
+
+def test_the_asked_fact_must_stand_in_a_sentence_about_the_asked_thing() -> None:
+    """A date in the evidence, but in a sentence on another thing, does not answer "when did … join EMTA?"."""
+    question = "When did Verband Region Stuttgart join EMTA?"
+    member = _sentence("Verband Region Stuttgart is an associate member of EMTA.", "en")
+    other_date = _sentence("The network conference took place on 12 November 2007 in Stuttgart.", "en")
+    joined = _sentence("Verband Region Stuttgart joined EMTA in 2001.", "en")
+    apart = search_signals(question, "en", [member, other_date], [member, other_date])
+    together = search_signals(question, "en", [member, joined], [member, joined])
+    assert apart["type_found"] == together["type_found"] == 1.0
+    assert apart["typed_coverage"] < 0.5 < together["typed_coverage"]
+
+
 def test_the_judgement_is_asked_in_the_answer_prompt() -> None:
     """Judge and answer share every message but the last line, so the answer reuses the judged prompt."""
     from assistant.answering import evidence_judge_messages, evidence_messages
