@@ -26,7 +26,7 @@ from llama_index.core.llms import LLM
 
 from assistant.answer_type import asked_types, counted_spans, counted_word_stems, fact_spans
 from assistant.answering import evidence_judge_messages
-from assistant.lexical import query_tokens, tokens
+from assistant.lexical import tokens
 from assistant.llm import yes_probability
 from assistant.logistic import LogisticModel
 from assistant.logistic import load_models as load_logistic
@@ -88,10 +88,6 @@ def search_signals(
     ``count_found``: a count question ("How many members does EMTA have?") is answered by
     a number of the counted thing ("over 50 members"), in the question's words or its
     translation's; any other number in the evidence ("in 2001", "Tel. 0711 …") is not one.
-    ``typed_coverage``: the asked fact must stand in a sentence about the asked thing:
-    of the evidence items holding a fact of an asked type, the best share of the
-    question's content words (in any phrasing) one of them holds.  "When did the Verband
-    join EMTA?" finds dates, but in sentences on other things.
     """
     content = {t for t in tokens(question, language) if len(t) >= 4}
     held: set[str] = set()
@@ -111,21 +107,7 @@ def search_signals(
             float(all(any(fact_spans(e.text, k, question) for e in evidence) for k in kinds)) if kinds else 1.0
         ),
         "count_found": float(any(counted_spans(e.text, counted, question) for e in evidence)) if counted else 1.0,
-        "typed_coverage": _typed_coverage([question, *phrasings], kinds, evidence) if kinds else 1.0,
     }
-
-
-def _typed_coverage(phrasings: Sequence[str], kinds: Sequence[str], evidence: Sequence[Passage]) -> float:
-    """The best content-word share of an evidence item that holds a fact of an asked type (see search_signals)."""
-    asked = [{t for t in query_tokens(p) if len(t) >= 4} for p in phrasings]
-    asked = [words for words in asked if words]
-    best = 0.0
-    for item in evidence:
-        if not any(fact_spans(item.text, kind, phrasings[0]) for kind in kinds):
-            continue
-        held = set(tokens(item.text, item.language))
-        best = max([best, *(len(words & held) / len(words) for words in asked)])
-    return best
 
 
 #: the signals that need the judge model, and how each is read
@@ -141,7 +123,6 @@ SEARCH_SIGNALS = [
     "names_nums",
     "type_found",
     "count_found",
-    "typed_coverage",
 ]
 
 

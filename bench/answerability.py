@@ -1,6 +1,7 @@
 """Fits and measures the answerability gate (issue 14): which signals tell answerable from unanswerable?
 
-For every question of the corpus set (development and test halves) and a sample of
+For every question of the corpus set (development and test halves, and the short
+development questions of ``eval/questions/dev-short.jsonl``) and a sample of
 SQuAD 2.0 (even and odd positions of a fixed spread), the question pipeline runs up to
 the evidence (no gate, no answer) and the signals of :mod:`assistant.answerability` are
 read: the passage cosine (today's relevance gate), evidence scores, content-word
@@ -54,7 +55,7 @@ from assistant.logistic import fit_logistic, save_models, threshold_for
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
 from assistant.stages import QuestionState
-from eval.questions import DEFAULT_SET
+from eval.questions import DEFAULT_SET, SHORT_DEV_SET
 from eval.runner import unseen
 from eval.suites import Case, corpus_cases, squad2_cases, squad2_documents, xquad_cases, xquad_documents
 
@@ -169,7 +170,8 @@ def read_all(args: argparse.Namespace) -> dict[str, tuple[np.ndarray, np.ndarray
         assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", **common))
         assistant.ensure_ingested()
         for split in ("dev", "test"):
-            data[f"corpus {split}"] = read(assistant, corpus_cases(DEFAULT_SET, corpus, split), args.judge)
+            cases = [c for questions in (DEFAULT_SET, SHORT_DEV_SET) for c in corpus_cases(questions, corpus, split)]
+            data[f"corpus {split}"] = read(assistant, cases, args.judge)
         for suite, folder, write_documents in (
             ("squad2", args.squad2, squad2_documents),
             ("xquad", args.xquad, xquad_documents),

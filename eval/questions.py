@@ -15,6 +15,8 @@ from typing import Any
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 DEFAULT_SET = QUESTIONS_DIR / "seed.jsonl"
+#: development questions only: short questions on one name or abbreviation (eval/questions/README.md)
+SHORT_DEV_SET = QUESTIONS_DIR / "dev-short.jsonl"
 TYPES = ("de-de", "en-en", "de-en", "en-de", "multi-doc", "unanswerable", "dialogue")
 SPLITS = ("dev", "test")
 
