@@ -136,12 +136,12 @@ def test_a_pipeline_and_its_baseline_answer_side_by_side(tmp_path: Path, corpus_
 
 def test_a_gate_fitted_elsewhere_answers_beside_the_packaged_one(tmp_path: Path, corpus_copy: Path) -> None:
     """``extractive:gate=FILE`` answers with the gate models of FILE: here one that refuses everything."""
-    from assistant.answerability import SEARCH_SIGNALS, load_models
+    from assistant.answerability import load_models
     from assistant.logistic import save_models
 
     gate = tmp_path / "refuse-all.json"
     refusing = load_models()["search"]
-    refusing.coef, refusing.intercept = [0.0] * len(SEARCH_SIGNALS), 10.0
+    refusing.coef, refusing.intercept = [0.0] * len(refusing.features), 10.0
     save_models(gate, {"search": refusing, "judge": refusing})
     settings = Settings(
         corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive", answerability="search"

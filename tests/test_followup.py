@@ -70,9 +70,11 @@ def test_a_followup_is_resolved_with_what_the_previous_answer_named(assistant: A
     with_answer = assistant.ask(THAT_NETWORK, history=[Turn(KIWITT, KIWITT_ANSWER)])
     assert "METREX" in with_answer.citations[0].quote and "50" in with_answer.citations[0].quote
     question_only = assistant.ask(THAT_NETWORK, history=[KIWITT])
-    assert "50" not in question_only.citations[0].quote, "without the answer the follow-up misses it"
+    # without the answer the follow-up misses it: refused (no count of regions in its evidence) or quoting another
+    assert question_only.refused or "50" not in question_only.citations[0].quote
     ignoring = assistant.variant(followup_answers=False).ask(THAT_NETWORK, history=[Turn(KIWITT, KIWITT_ANSWER)])
-    assert ignoring.citations[0].quote == question_only.citations[0].quote
+    assert ignoring.refused == question_only.refused
+    assert [c.quote for c in ignoring.citations] == [c.quote for c in question_only.citations]
 
 
 def test_a_conversation_passes_its_answers_but_not_its_refusals() -> None:
