@@ -87,17 +87,16 @@ class _FactCheck:
             for start, end in counted_spans(e.text, self.counted, self.question)
         } - {""}
 
-    def answer(self, text: str, kind: AnswerType) -> bool:
-        if kind != "number" or not self.counts:
-            return bool(fact_spans(text, kind, self.question))
-        return bool(counted_spans(text, self.counted, self.question)) or any(
-            digits(text[start:end]) in self.counts - {""} for start, end in fact_spans(text, kind, self.question)
-        )
-
     def evidence(self, text: str, kind: AnswerType) -> bool:
         if kind != "number" or not self.counts:
             return bool(fact_spans(text, kind, self.question))
         return bool(counted_spans(text, self.counted, self.question))
+
+    def answer(self, text: str, kind: AnswerType) -> bool:
+        """As :meth:`evidence`, or a number the evidence counts the asked thing with ("20" for "over 20 years")."""
+        return self.evidence(text, kind) or (
+            kind == "number" and any(digits(text[s:e]) in self.counts for s, e in fact_spans(text, kind, self.question))
+        )
 
 
 MISSING_PART: dict[Language, dict[AnswerType, str]] = {
