@@ -36,7 +36,7 @@ from llama_index.core.llms import LLM
 from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.llm import judge_llm
-from assistant.logistic import LogisticModel, fit_logistic, save_models, threshold_for
+from assistant.logistic import LogisticModel, fit_logistic, load_models, save_models, threshold_for
 from assistant.statement_check import MODEL_FILE, SIGNALS, statement_signals
 from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
 from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
@@ -75,6 +75,15 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
     dev = np.asarray([item.split == "dev" for item in items])
     print("\n| signals | AUC dev | AUC test | dev: flagged unsupported / supported | test |")
     print("| --- | --- | --- | --- | --- |")
+    if MODEL_FILE.exists():  # the check the product runs, as packaged (before a --fit replaces it)
+        packaged = load_models(MODEL_FILE, LogisticModel)["check"]
+        p = packaged.probabilities(x[:, [SIGNALS.index(n) for n in packaged.features]])
+        flagged = p >= packaged.threshold
+        cells = [
+            scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
+        ]
+        aucs = [f"{roc_auc_score(y[part], p[part]):.2f}" for part in (dev, ~dev)]
+        print(f"| packaged: {' + '.join(packaged.features)} | {aucs[0]} | {aucs[1]} | {cells[0]} | {cells[1]} |")
     chosen: LogisticModel | None = None
     chosen_auc = 0.0
     for names in (

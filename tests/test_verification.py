@@ -122,6 +122,22 @@ def test_a_statement_check_decides_and_the_cosine_still_points(
     assert answer.answer.count("[1]") == 1 and "bezahlt. (nicht belegt)" in answer.answer
 
 
+def test_names_across_languages_are_numbers_and_abbreviations_only() -> None:
+    """A German sentence over English evidence translates its nouns; only numbers and abbreviations must match."""
+    from assistant.statement_check import statement_signals
+
+    evidence = [Passage("metrex.txt", "Observers come from the USA and Asia.", 0, 36, 0.6, language="en")]
+    question = "Woher kommen die Beobachter im Netzwerk METREX?"
+
+    def missing(sentence: str, items: list[Passage] = evidence) -> float:
+        return statement_signals(sentence, question, "de", items, [0.6] * len(items), None)["missing_names"]
+
+    assert missing("Die Beobachter im Netzwerk kommen aus der USA und Asien.") == 0.0
+    assert missing("Die Beobachter kommen seit 2019 aus der USA und der EU.") == 2.0  # "2019", "EU"
+    german = [*evidence, Passage("de.txt", "Beobachter kommen aus Übersee.", 0, 30, 0.5, language="de")]
+    assert missing("Die Beobachter kommen aus Asien.", german) == 1.0, "with German evidence, 'Asien' must be in it"
+
+
 @pytest.mark.llm
 def test_the_fitted_check_runs_in_the_pipeline_with_the_local_model(
     llm_assistant: Assistant, passages: list[Passage]
