@@ -26,6 +26,7 @@ from llama_index.core.llms import LLM
 
 from assistant.answer_type import asked_types, counted_spans, counted_word_stems, fact_spans
 from assistant.answering import evidence_judge_messages
+from assistant.language import detect_language
 from assistant.lexical import tokens
 from assistant.llm import yes_probability
 from assistant.logistic import LogisticModel
@@ -88,6 +89,8 @@ def search_signals(
     ``count_found``: a count question ("How many members does EMTA have?") is answered by
     a number of the counted thing ("over 50 members"), in the question's words or its
     translation's; any other number in the evidence ("in 2001", "Tel. 0711 …") is not one.
+    In a language none of the phrasings is in (the translation was skipped: "Jahren"
+    cannot meet "20 years") the counted word cannot be read, so any number counts there.
     """
     content = {t for t in tokens(question, language) if len(t) >= 4}
     held: set[str] = set()
@@ -106,8 +109,23 @@ def search_signals(
         "type_found": (
             float(all(any(fact_spans(e.text, k, question) for e in evidence) for k in kinds)) if kinds else 1.0
         ),
-        "count_found": float(any(counted_spans(e.text, counted, question) for e in evidence)) if counted else 1.0,
+        "count_found": _count_found(question, language, phrasings, evidence, counted) if counted else 1.0,
     }
+
+
+def _count_found(
+    question: str, language: str, phrasings: Sequence[str], evidence: Sequence[Passage], counted: set[str]
+) -> float:
+    """1.0 when an evidence item counts the asked thing (see :func:`search_signals`)."""
+    readable = {language, *(detect_language(p, language) for p in phrasings)}
+    return float(
+        any(
+            counted_spans(e.text, counted, question)
+            if (e.language or language) in readable
+            else fact_spans(e.text, "number", question)
+            for e in evidence
+        )
+    )
 
 
 #: the signals that need the judge model, and how each is read

@@ -44,7 +44,7 @@ def test_a_missing_ordinal_lowers_the_names_signal() -> None:
     assert asked_second["type_found"] == 1.0  # "wo" asks for a place, and "in Heilbronn" is one
 
 
-def test_a_count_question_needs_a_count_of_the_asked_thing_in_either_language() -> None:
+def test_a_count_question_needs_a_count_of_the_asked_thing_in_a_language_it_was_asked_in() -> None:
     """ "Wie viele Mitglieder hat EMTA?" is not answered by a year or a phone number, but by "over 50 members"."""
     question, translation = "Wie viele Mitglieder hat EMTA?", "How many members does EMTA have?"
     other_numbers = [_sentence("Verband Region Stuttgart joined EMTA in 2001 (Tel. 0711 227 59-0).", "en")]
@@ -53,7 +53,10 @@ def test_a_count_question_needs_a_count_of_the_asked_thing_in_either_language() 
     found = search_signals(question, "de", counted, counted, [translation])
     assert missing["type_found"] == 1.0 and missing["count_found"] == 0.0
     assert found["count_found"] == 1.0
-    assert search_signals(question, "de", counted, counted)["count_found"] == 0.0, "'members' is the translation's"
+    # without the translation the English evidence cannot be read for "Mitglieder": any number counts there
+    assert search_signals(question, "de", other_numbers, other_numbers)["count_found"] == 1.0
+    german_year = [_sentence("EMTA wurde 2001 gegründet und hat ihren Sitz in Paris.", "de")]
+    assert search_signals(question, "de", german_year, german_year)["count_found"] == 0.0, "German is read"
     assert search_signals("Wo ist EMTA?", "de", counted, counted)["count_found"] == 1.0, "no count asked"
 
 
