@@ -75,15 +75,21 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
     dev = np.asarray([item.split == "dev" for item in items])
     print("\n| signals | AUC dev | AUC test | dev: flagged unsupported / supported | test |")
     print("| --- | --- | --- | --- | --- |")
-    if MODEL_FILE.exists():  # the check the product runs, as packaged (before a --fit replaces it)
-        packaged = load_models(MODEL_FILE, LogisticModel)["check"]
-        p = packaged.probabilities(x[:, [SIGNALS.index(n) for n in packaged.features]])
-        flagged = p >= packaged.threshold
+
+    def row(label: str, model: LogisticModel) -> float:
+        """Print the model's row (AUC, flags at its threshold, per half); return its development AUC."""
+        p = model.probabilities(x[:, [SIGNALS.index(n) for n in model.features]])
+        flagged = p >= model.threshold
         cells = [
             scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
         ]
-        aucs = [f"{roc_auc_score(y[part], p[part]):.2f}" for part in (dev, ~dev)]
-        print(f"| packaged: {' + '.join(packaged.features)} | {aucs[0]} | {aucs[1]} | {cells[0]} | {cells[1]} |")
+        aucs = [roc_auc_score(y[part], p[part]) for part in (dev, ~dev)]
+        print(f"| {label} | {aucs[0]:.2f} | {aucs[1]:.2f} | {cells[0]} | {cells[1]} |")
+        return float(aucs[0])
+
+    if MODEL_FILE.exists():  # the check the product runs, as packaged (before a --fit replaces it)
+        packaged = load_models(MODEL_FILE, LogisticModel)["check"]
+        row(f"packaged: {' + '.join(packaged.features)}", packaged)
     chosen: LogisticModel | None = None
     chosen_auc = 0.0
     for names in (
@@ -97,15 +103,8 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
         columns = [SIGNALS.index(n) for n in names]
         fitted_on = f"{VERIFIER_SET.name} dev: {int(dev.sum())} sentences, {int(y[dev].sum())} unsupported"
         model = fit_logistic(x[dev][:, columns], y[dev], names, LogisticModel, fitted_on)
-        p = model.probabilities(x[:, columns])
-        model.threshold = threshold_for(p[dev], ~y[dev], 0.1)
-        flagged = p >= model.threshold
-        cells = [
-            scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
-        ]
-        aucs = [f"{roc_auc_score(y[part], p[part]):.2f}" for part in (dev, ~dev)]
-        print(f"| {' + '.join(names)} | {aucs[0]} | {aucs[1]} | {cells[0]} | {cells[1]} |")
-        dev_auc = roc_auc_score(y[dev], p[dev])
+        model.threshold = threshold_for(model.probabilities(x[dev][:, columns]), ~y[dev], 0.1)
+        dev_auc = row(" + ".join(names), model)
         if chosen is None or dev_auc > chosen_auc:  # chosen on the development half only
             chosen, chosen_auc = model, dev_auc
     if write and chosen is not None:
