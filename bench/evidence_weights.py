@@ -22,7 +22,8 @@ packaged weights: new weights shift what they decide (docs/evaluation.md, eighth
 a winner of this grid refused five more answerable questions and lost key facts).
 
     .venv/bin/python bench/evidence_weights.py --xquad ../shared/data/xquad --xquad-sample 300 \\
-        --out candidate.json --fit
+        --save signals.npz --out candidate.json --fit
+    .venv/bin/python bench/evidence_weights.py --load signals.npz     # the grid again, in seconds
 """
 
 from __future__ import annotations
@@ -123,6 +124,31 @@ def read_all(args: argparse.Namespace) -> dict[str, list[Question]]:
     return data
 
 
+def save(data: dict[str, list[Question]], path: Path) -> None:
+    """Every set's candidates, signals and vectors in one ``.npz`` (reading them costs ~25 min, weighing seconds)."""
+    arrays: dict[str, np.ndarray] = {}
+    index = []
+    for name, questions in data.items():
+        for q in questions:
+            key = f"{len(index)}"
+            index.append({"set": name, "key_facts": q.key_facts, "texts": q.texts, "signals": list(q.signals)})
+            arrays[f"{key}.vectors"] = q.vectors
+            for signal, values in q.signals.items():
+                arrays[f"{key}.{signal}"] = values
+    np.savez_compressed(path, index=np.asarray(json.dumps(index)), **arrays)
+
+
+def load(path: Path) -> dict[str, list[Question]]:
+    """What :func:`save` wrote."""
+    stored = np.load(path)
+    data: dict[str, list[Question]] = {}
+    for key, entry in enumerate(json.loads(str(stored["index"]))):
+        signals = {name: stored[f"{key}.{name}"] for name in entry["signals"]}
+        question = Question(entry["key_facts"], entry["texts"], signals, stored[f"{key}.vectors"])
+        data.setdefault(entry["set"], []).append(question)
+    return data
+
+
 def objective(results: dict[str, np.ndarray]) -> float:
     """The mean of kf@1 and kf@2 over the development sets, each set counting the same."""
     columns = [DEPTHS.index(k) for k in CHOSEN_BY]
@@ -138,9 +164,13 @@ def main() -> None:
         "--out", type=Path, default=WEIGHTS_FILE, help=f"where --fit writes (default the packaged {WEIGHTS_FILE.name})"
     )
     parser.add_argument("--top", type=int, default=10, help="grid rows printed besides the packaged weights")
+    parser.add_argument("--save", type=Path, help="write the candidates and signals read to this .npz file")
+    parser.add_argument("--load", type=Path, help="weigh candidates saved earlier (no pipeline run)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    data = read_all(args)
+    data = load(args.load) if args.load else read_all(args)
+    if args.save:
+        save(data, args.save)
     packaged = EvidenceWeights.load()
     grid = [EvidenceWeights(**dict(zip(GRID, values, strict=True))) for values in itertools.product(*GRID.values())]
     scored = []
