@@ -17,7 +17,8 @@ sentence's content words in neither the evidence nor the question) and
 letters occur nowhere in the evidence); assistant/statement_check.py reads them.  The
 flags of the whole check as the product runs it (``citation_check = "fitted"``) are
 the combination with the best development AUC, written by ``--fit``; "cos" alone at 0.4
-is the check before.
+is the check before.  ``judge_one`` (bench only, never written) asks the same question
+with the one best-supporting evidence sentence as the only source.
 
     .venv/bin/python bench/verifier.py
     .venv/bin/python bench/verifier.py --signals      # ~5 min on 2 cores (160 model prompts)
@@ -37,7 +38,7 @@ from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.llm import judge_llm
 from assistant.logistic import LogisticModel, fit_logistic, load_models, save_models, threshold_for
-from assistant.statement_check import MODEL_FILE, SIGNALS, statement_signals
+from assistant.statement_check import MODEL_FILE, SIGNALS, judge_statement, statement_signals
 from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
 from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
 
@@ -58,11 +59,17 @@ def scores(items: Sequence[LabelledSentence], flagged: Sequence[bool]) -> str:
     return f"{recall:.2f} of {len(bad)} / {false_alarms:.2f} of {len(good)}"
 
 
+#: the check's signals and a candidate the product does not compute: the judge with one source sentence
+READ = [*SIGNALS, "judge_one"]
+
+
 def signals(verifier: CitationVerifier, llm: LLM, item: LabelledSentence) -> list[float]:
-    """The check's signals of one labelled sentence (assistant.statement_check), in the order of ``SIGNALS``."""
+    """The signals of one labelled sentence (assistant.statement_check), in the order of ``READ``."""
     support = [s.score for s in verifier.supports([item.sentence], item.evidence)[0]]
     values = statement_signals(item.sentence, item.question, item.language, item.evidence, support, llm)
-    return [values[name] for name in SIGNALS]
+    best = max(range(len(item.evidence)), key=lambda j: support[j], default=None)
+    values["judge_one"] = judge_statement(llm, item.sentence, [item.evidence[best].text]) if best is not None else 0.0
+    return [values[name] for name in READ]
 
 
 def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], write: bool) -> None:
@@ -78,7 +85,7 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
 
     def row(label: str, model: LogisticModel) -> float:
         """Print the model's row (AUC, flags at its threshold, per half); return its development AUC."""
-        p = model.probabilities(x[:, [SIGNALS.index(n) for n in model.features]])
+        p = model.probabilities(x[:, [READ.index(n) for n in model.features]])
         flagged = p >= model.threshold
         cells = [
             scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
@@ -99,13 +106,17 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
         ["missing_names"],
         ["judge", "new_words", "missing_names"],
         SIGNALS,
+        ["judge_one"],
+        ["judge_one", "new_words", "missing_names"],
+        ["judge", "judge_one", "new_words", "missing_names"],
     ):
-        columns = [SIGNALS.index(n) for n in names]
+        columns = [READ.index(n) for n in names]
         fitted_on = f"{VERIFIER_SET.name} dev: {int(dev.sum())} sentences, {int(y[dev].sum())} unsupported"
         model = fit_logistic(x[dev][:, columns], y[dev], names, LogisticModel, fitted_on)
         model.threshold = threshold_for(model.probabilities(x[dev][:, columns]), ~y[dev], 0.1)
-        dev_auc = row(" + ".join(names), model)
-        if chosen is None or dev_auc > chosen_auc:  # chosen on the development half only
+        in_product = set(names) <= set(SIGNALS)
+        dev_auc = row(" + ".join(names) + ("" if in_product else " (bench only)"), model)
+        if in_product and (chosen is None or dev_auc > chosen_auc):  # chosen on the development half only
             chosen, chosen_auc = model, dev_auc
     if write and chosen is not None:
         save_models(MODEL_FILE, {"check": chosen})
