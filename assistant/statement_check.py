@@ -56,6 +56,11 @@ def judge_statement(llm: LLM, statement: str, sources: Sequence[str]) -> float:
     )
 
 
+def best_supporting(support: Sequence[float], count: int = JUDGED) -> list[int]:
+    """Indices of the ``count`` evidence items that support a sentence best (``support[j]``: its cosine to item j)."""
+    return sorted(range(len(support)), key=lambda j: -support[j])[:count]
+
+
 def statement_signals(
     statement: str,
     question: str,
@@ -68,7 +73,7 @@ def statement_signals(
 
     ``judge`` is only asked when given (it costs one prompt of ~100 tokens).
     """
-    best = sorted(range(len(evidence)), key=lambda j: -support[j])[:JUDGED]
+    best = best_supporting(support)
     judged = judge_statement(judge, statement, [evidence[j].text for j in best]) if judge and evidence else 0.0
     held = {t for e in evidence for t in tokens(e.text, e.language or "en")}
     asked = set(tokens(question, language))

@@ -140,12 +140,12 @@ def save(data: dict[str, list[Question]], path: Path) -> None:
 
 def load(path: Path) -> dict[str, list[Question]]:
     """What :func:`save` wrote."""
-    stored = np.load(path)
     data: dict[str, list[Question]] = {}
-    for key, entry in enumerate(json.loads(str(stored["index"]))):
-        signals = {name: stored[f"{key}.{name}"] for name in entry["signals"]}
-        question = Question(entry["key_facts"], entry["texts"], signals, stored[f"{key}.vectors"])
-        data.setdefault(entry["set"], []).append(question)
+    with np.load(path) as stored:
+        for key, entry in enumerate(json.loads(str(stored["index"]))):
+            signals = {name: stored[f"{key}.{name}"] for name in entry["signals"]}
+            question = Question(entry["key_facts"], entry["texts"], signals, stored[f"{key}.vectors"])
+            data.setdefault(entry["set"], []).append(question)
     return data
 
 

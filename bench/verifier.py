@@ -38,7 +38,7 @@ from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.llm import judge_llm
 from assistant.logistic import LogisticModel, fit_logistic, load_models, save_models, threshold_for
-from assistant.statement_check import MODEL_FILE, SIGNALS, judge_statement, statement_signals
+from assistant.statement_check import MODEL_FILE, SIGNALS, best_supporting, judge_statement, statement_signals
 from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
 from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
 
@@ -67,8 +67,8 @@ def signals(verifier: CitationVerifier, llm: LLM, item: LabelledSentence) -> lis
     """The signals of one labelled sentence (assistant.statement_check), in the order of ``READ``."""
     support = [s.score for s in verifier.supports([item.sentence], item.evidence)[0]]
     values = statement_signals(item.sentence, item.question, item.language, item.evidence, support, llm)
-    best = max(range(len(item.evidence)), key=lambda j: support[j], default=None)
-    values["judge_one"] = judge_statement(llm, item.sentence, [item.evidence[best].text]) if best is not None else 0.0
+    best = best_supporting(support, 1)
+    values["judge_one"] = judge_statement(llm, item.sentence, [item.evidence[best[0]].text]) if best else 0.0
     return [values[name] for name in READ]
 
 
