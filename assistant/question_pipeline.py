@@ -113,6 +113,7 @@ class QuestionPipeline:
                 answer.timings.update(item.timings)
                 answer.withheld = list(item.withheld)
                 answer.scope = list(item.scope)
+                answer.unanswerable = item.unanswerable
                 yield answer
             else:
                 yield item

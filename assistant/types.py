@@ -120,6 +120,8 @@ class Answer:
     withheld: list[Passage] = field(default_factory=list)
     #: the source patterns the question was limited to (empty: every document)
     scope: list[str] = field(default_factory=list)
+    #: the answerability gate's probability that the evidence does not answer (None: no gate decided)
+    unanswerable: float | None = None
 
     def to_json(self) -> dict[str, object]:
         """The public ``ask --json`` shape."""

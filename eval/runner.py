@@ -286,6 +286,8 @@ def _answer_row(assistant: Assistant, case: Case, given: dict[str, Turn]) -> dic
         "answer": answer.answer,
         "answer_language": answer.language,
         "refused": answer.refused,
+        "unanswerable": answer.unanswerable,
+        "unsupported": len(answer.unsupported),
         "key_facts": metrics.key_fact_score(case.key_facts, answer.answer) if case.answerable else None,
         "citation_precision": (sum(supported) / len(supported)) if supported else None,
         "citation_recall": (sum(covered) / len(covered)) if golds and not answer.refused else None,
