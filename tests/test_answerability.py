@@ -60,6 +60,33 @@ def test_a_count_question_needs_a_count_of_the_asked_thing_in_a_language_it_was_
     assert search_signals("Wo ist EMTA?", "de", counted, counted)["count_found"] == 1.0, "no count asked"
 
 
+def test_the_asked_fact_and_the_questions_names_must_meet_in_one_item() -> None:
+    """A date in one sentence and the asked congress in another answer nothing; in one sentence they do."""
+    first = _sentence("Der erste Metropolkongress fand am 22. Januar 2019 in Stuttgart statt.")
+    second = _sentence("Der zweite Metropolkongress wird vorbereitet.")
+    asked = "Wann findet der zweite Metropolkongress statt?"
+    apart = search_signals(asked, "de", [first, second], [first, second])
+    assert apart["names_nums"] == 1.0 and apart["type_found"] == 1.0, "anywhere in the evidence, both are there"
+    assert apart["fact_marks"] < 1.0, "the only date is in the sentence on the first congress"
+    together = [_sentence("Der zweite Metropolkongress findet am 20. September 2022 in Heilbronn statt.")]
+    assert search_signals(asked, "de", together, together)["fact_marks"] == 1.0
+    no_date = [_sentence("The Verband Region Stuttgart is an associate member of EMTA.", "en")]
+    joined = search_signals("When did the Verband Region Stuttgart join EMTA?", "en", no_date, no_date)
+    assert joined["fact_marks"] == 0.0, "no date beside EMTA"
+    # a translation's names are read in its own words: "Covenant of Mayors" for "Konvent der Bürgermeister"
+    covenant = [_sentence("The Covenant of Mayors is an initiative to help achieve the EU's climate objectives.", "en")]
+    german = search_signals("Was ist der Konvent der Bürgermeister?", "de", covenant, covenant)["fact_marks"]
+    both = search_signals(
+        "Was ist der Konvent der Bürgermeister?", "de", covenant, covenant, ["What is the Covenant of Mayors?"]
+    )["fact_marks"]
+    assert german < both == 1.0
+    # a translation that lost the name does not make up for it (off-topic: nothing holds "Apfelkuchen")
+    cake = search_signals(
+        "Wie backe ich einen Apfelkuchen?", "de", covenant, covenant, ["How do I bake an apple cake?"]
+    )
+    assert cake["fact_marks"] == 0.0
+
+
 def test_the_judgement_is_asked_in_the_answer_prompt() -> None:
     """Judge and answer share every message but the last line, so the answer reuses the judged prompt."""
     from assistant.answering import evidence_judge_messages, evidence_messages
