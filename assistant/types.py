@@ -174,6 +174,7 @@ class Answer:
             open_parts=list(data.get("open_parts", [])),
             withheld=[Passage(**p) for p in data.get("withheld", [])],
             scope=list(data.get("scope", [])),
+            unanswerable=data.get("unanswerable"),
         )
 
     def to_debug_json(self) -> dict[str, object]:
