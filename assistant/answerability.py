@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.llms import LLM
 
-from assistant.answer_type import AnswerType, asked_types, counted_spans, counted_word_stems, fact_spans
+from assistant.answer_type import asked_types, counted_spans, counted_word_stems, fact_spans
 from assistant.answering import evidence_judge_messages
 from assistant.language import detect_language
 from assistant.lexical import tokens
@@ -103,23 +103,21 @@ def search_signals(
     names = marks(question)
     kinds = asked_types(question)
     counted = counted_word_stems([question, *phrasings]) if "number" in kinds else set()
+    # which asked fact types each item holds: read once, for type_found and fact_marks
+    holds = [[bool(fact_spans(e.text, k, question)) for k in kinds] for e in evidence]
     return {
         "pass_cos": max((p.score for p in passages), default=0.0),
         "ev_best": evidence[0].score if evidence else 0.0,
         "ev_top3": float(np.mean([e.score for e in evidence[:TOP]])) if evidence else 0.0,
         "coverage": len(content & held) / len(content) if content else 1.0,
         "names_nums": sum(n.lower() in text for n in names) / len(names) if names else 1.0,
-        "type_found": (
-            float(all(any(fact_spans(e.text, k, question) for e in evidence) for k in kinds)) if kinds else 1.0
-        ),
+        "type_found": float(all(any(row[i] for row in holds) for i in range(len(kinds)))),
         "count_found": _count_found(question, language, phrasings, evidence, counted) if counted else 1.0,
-        "fact_marks": fact_marks(question, phrasings, evidence, kinds),
+        "fact_marks": fact_marks(question, phrasings, [e for e, row in zip(evidence, holds, strict=True) if all(row)]),
     }
 
 
-def fact_marks(
-    question: str, phrasings: Sequence[str], evidence: Sequence[Passage], kinds: Sequence[AnswerType]
-) -> float:
+def fact_marks(question: str, phrasings: Sequence[str], holding: Sequence[Passage]) -> float:
     """The most of the question's names, numbers and ordinals that one evidence item holds beside the asked fact.
 
     A near miss has both parts, but in different sentences: "Wann findet der *dritte*
@@ -130,17 +128,19 @@ def fact_marks(
     asked fact, they do not.  Each phrasing is read with its own marks (a translation's
     names meet the evidence in its language); a phrasing without any is not read.  A
     question that asks for no fact type ("Was ist METREX?") reads every item.
+    ``holding`` are the evidence items that hold a fact of every asked type (all items when
+    none is asked; :func:`search_signals` reads the types once for this and ``type_found``).
     Measured in docs/evaluation.md (thirteenth round): the best search signal of the gate.
     """
-    holding = [item.text.lower() for item in evidence if all(fact_spans(item.text, k, question) for k in kinds)]
-    if not holding:
+    texts = [item.text.lower() for item in holding]
+    if not texts:
         return 0.0
     # a phrasing without names says nothing about them: the translation of "Wie hoch ist die
     # Zugspitze?" came back as "What is the maximum altitude?", which must not pass for an answer
     wanted = [ms for ms in ([m.lower() for m in marks(p)] for p in dict.fromkeys([question, *phrasings])) if ms]
     if not wanted:
         return 1.0
-    return max(sum(mark in text for mark in ms) / len(ms) for ms in wanted for text in holding)
+    return max(sum(mark in text for mark in ms) / len(ms) for ms in wanted for text in texts)
 
 
 def _count_found(
