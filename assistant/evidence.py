@@ -38,6 +38,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.answer_type import AnswerType, answer_type, has_fact
 from assistant.embeddings import unit_rows
 from assistant.lexical import query_tokens, tokens
+from assistant.numbers import digits
 from assistant.prompts import neutralise
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
@@ -76,6 +77,8 @@ class EvidenceWeights:
     lexical: float = 0.0
     answer_type: float = 0.0
     rank: float = 0.0
+    #: the sentence holds every number of the question ("2016" in "Was hat die MKRO 2016 getan?")
+    numbers: float = 0.0
     #: maximal marginal relevance: how much a sentence loses for repeating a chosen one
     diversity: float = 0.0
 
@@ -167,6 +170,7 @@ class EvidenceSelector:
             "lexical": _lexical_overlap(phrasings, [(c.text, c.passage.language) for c in candidates]),
             "answer_type": np.asarray([float(has_fact(t, kind, phrasings[0])) if kind else 0.0 for t in texts]),
             "rank": np.asarray([1.0 / (1 + c.rank) for c in candidates]),
+            "numbers": _holds_numbers(phrasings[0], texts),
         }
         return signals, vectors
 
@@ -324,6 +328,23 @@ def _merge(chosen: list[tuple[Candidate, float]], source_text: SourceText) -> li
             text, start, end = candidate.text, candidate.start, candidate.end
         result.append((replace(candidate, start=start, end=end, text=text), score))
     return result
+
+
+def _holds_numbers(question: str, texts: Sequence[str]) -> np.ndarray:
+    """1.0 for each text holding every number of ``question`` ("5,700" and "5.700" alike); all 0 without one.
+
+    A number in a question is a condition, not a topic: "Was hat die Ministerkonferenz 2016
+    getan?" is not answered by the sentence on what it did in 1995, however close its words.
+    Numbers read the same in German and English, so this holds across the languages.
+    """
+    wanted = {digits(n) for n in _NUMBER.findall(question)}
+    if not wanted:
+        return np.zeros(len(texts))
+    return np.asarray([float(wanted <= {digits(n) for n in _NUMBER.findall(t)}) for t in texts])
+
+
+#: a number as written in a question or a sentence ("2016", "5,700", "5.700", "0711")
+_NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 
 
 def _lexical_overlap(phrasings: Sequence[str], sentences: Sequence[tuple[str, str]]) -> np.ndarray:

@@ -56,6 +56,7 @@ GRID = {
     "lexical": (0.0, 0.15, 0.3, 0.5, 0.8),
     "answer_type": (0.0, 0.1, 0.2),
     "diversity": (0.0, 0.2, 0.4, 0.6),
+    "numbers": (0.0, 0.1, 0.2, 0.4),
 }
 #: evidence items whose key facts are scored
 DEPTHS = (1, 2, 5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.abbreviations import asked_abbreviation, defining_order
@@ -15,13 +17,15 @@ from assistant.answer_type import (
     has_fact,
     question_parts,
 )
-from assistant.evidence import EvidenceSelector, is_statement, line_blocks
+from assistant.evidence import EvidenceSelector, EvidenceWeights, is_statement, line_blocks
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
 from assistant.scope import Scope
 from assistant.sentences import sentence_spans
 from assistant.stages import DefineAbbreviation, QuestionState, RelevanceGate
 from assistant.types import Answer, Citation, Passage, Quote, Token
+
+WEIGHTS = EvidenceWeights.load()
 
 
 def _selector(assistant: Assistant) -> EvidenceSelector:
@@ -243,6 +247,27 @@ def test_a_sentence_announcing_a_list_brings_the_list(assistant: Assistant) -> N
     evidence = _selector(assistant).select("With which partner organisations does the IKM work?", [], [passage])
     assert "Federal Office for Building and Regional Planning" in evidence[0].text
     assert len(evidence[0].text) <= 400
+
+
+def test_the_sentence_holding_the_questions_year_comes_first(assistant: Assistant) -> None:
+    """A year in the question is a condition: the 1995 sentence, closer in words, does not answer "2016"."""
+    source = "ikm-metropolitan-regions-germany.txt"
+    text = assistant.source_text(source)
+    assert text is not None
+    passages = []
+    for opening in ("In 1995, the Ministerial Conference", "In the 2016 update"):
+        start = text.index(opening)
+        end = text.index("\n", start)
+        passages.append(Passage(source, text[start:end], start, end, 0.5, "en"))
+    question = "Was hat die Ministerkonferenz für Raumordnung 2016 in Bezug auf die Metropolregionen getan?"
+    # the local model's translation: its words meet the 1995 sentence's
+    translated = [
+        "What did the Ministerial Conference on Spatial Planning in 2016 focus on regarding metropolitan regions?"
+    ]
+    evidence = _selector(assistant).select(question, translated, passages)
+    assert "2016" in evidence[0].text and "1995" in evidence[1].text
+    without = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, numbers=0.0))
+    assert "1995" in without.select(question, translated, passages)[0].text, "without the signal, the 1995 sentence"
 
 
 def test_questions_and_instructions_to_the_model_are_no_evidence() -> None:
