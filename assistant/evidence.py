@@ -38,7 +38,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.answer_type import AnswerType, answer_type, has_fact
 from assistant.embeddings import unit_rows
 from assistant.lexical import query_tokens, tokens
-from assistant.numbers import digits
+from assistant.numbers import numbers_in
 from assistant.prompts import neutralise
 from assistant.sentences import sentence_spans
 from assistant.types import Passage
@@ -337,14 +337,10 @@ def _holds_numbers(question: str, texts: Sequence[str]) -> np.ndarray:
     getan?" is not answered by the sentence on what it did in 1995, however close its words.
     Numbers read the same in German and English, so this holds across the languages.
     """
-    wanted = {digits(n) for n in _NUMBER.findall(question)}
+    wanted = numbers_in(question)
     if not wanted:
         return np.zeros(len(texts))
-    return np.asarray([float(wanted <= {digits(n) for n in _NUMBER.findall(t)}) for t in texts])
-
-
-#: a number as written in a question or a sentence ("2016", "5,700", "5.700", "0711")
-_NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
+    return np.asarray([float(wanted <= numbers_in(t)) for t in texts])
 
 
 def _lexical_overlap(phrasings: Sequence[str], sentences: Sequence[tuple[str, str]]) -> np.ndarray:

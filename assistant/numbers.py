@@ -53,6 +53,15 @@ def digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
+#: a number as written ("2016", "5,700", "5.700", "0711")
+_NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers of ``text`` by their digits (:func:`digits`): "5,700" and "5.700" are one number."""
+    return {digits(n) for n in _NUMBER.findall(text)}
+
+
 def keep_qualifiers(answer: str, evidence: list[str], language: Language) -> str:
     """``answer`` with the qualifier the evidence puts before a number put back where it was dropped.
 
