@@ -17,6 +17,8 @@ import re
 
 #: a token with at least two capitals: "EMRS", "IMeG", "BBSR" (not "Thomas")
 _TOKEN = r"(?P<abbr>[A-ZÄÖÜ][A-Za-zÄÖÜäöü0-9&-]{1,11})"
+#: a word as :func:`abbreviations_in` reads it: letters, digits, "&" and "-" ("EU-Projekte", "R&D")
+_WORD = re.compile(r"[\w&-]+")
 _ARTICLE = r"(?:(?:the|an?|der|die|das|den|ein|eine)\s+)?"
 #: whole questions that ask for the abbreviation's meaning and nothing else; the question
 #: words ignore case, the abbreviation does not
@@ -32,6 +34,15 @@ _QUESTIONS = [
         rf"(?i:was\s+(?:ist|sind)\s+mit\s+{_ARTICLE}){_TOKEN}\s+(?i:gemeint)",
     )
 ]
+
+
+def abbreviations_in(text: str) -> set[str]:
+    """The words of ``text`` written with two capitals or more ("ERRIN", "IMeG", "XLIX"), lower-cased.
+
+    Such a word names one thing; unlike a capitalised German noun it is no common word,
+    so a sentence holding it speaks of what the question names.
+    """
+    return {w.lower() for w in _WORD.findall(text) if sum(c.isupper() for c in w) >= 2}
 
 
 def asked_abbreviation(question: str) -> str | None:

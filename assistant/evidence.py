@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from assistant.abbreviations import abbreviations_in
 from assistant.answer_type import AnswerType, answer_type, has_fact
 from assistant.embeddings import unit_rows
 from assistant.lexical import query_tokens, tokens
@@ -79,6 +80,8 @@ class EvidenceWeights:
     rank: float = 0.0
     #: the sentence holds every number of the question ("2016" in "Was hat die MKRO 2016 getan?")
     numbers: float = 0.0
+    #: the one sentence holding the question's abbreviations ("ERRIN"), when no other candidate does
+    abbreviation: float = 0.0
     #: maximal marginal relevance: how much a sentence loses for repeating a chosen one
     diversity: float = 0.0
 
@@ -171,6 +174,7 @@ class EvidenceSelector:
             "answer_type": np.asarray([float(has_fact(t, kind, phrasings[0])) if kind else 0.0 for t in texts]),
             "rank": np.asarray([1.0 / (1 + c.rank) for c in candidates]),
             "numbers": _holds_numbers(phrasings[0], texts),
+            "abbreviation": _alone_holds_abbreviations(phrasings[0], texts),
         }
         return signals, vectors
 
@@ -341,6 +345,22 @@ def _holds_numbers(question: str, texts: Sequence[str]) -> np.ndarray:
     if not wanted:
         return np.zeros(len(texts))
     return np.asarray([float(wanted <= numbers_in(t)) for t in texts])
+
+
+def _alone_holds_abbreviations(question: str, texts: Sequence[str]) -> np.ndarray:
+    """1.0 for the one text holding every abbreviation of ``question`` when no other text does; else all 0.
+
+    An abbreviation only one candidate names is where the question points: for "Was hat
+    die Region Stuttgart davon, bei ERRIN mitzumachen?" the sentence on the Verband's
+    role came first, closer in words, and the one sentence naming ERRIN second.  One that
+    several candidates hold ("EU", "WRS") names the topic, not the answer: counted for
+    every holder it lost on the development questions (docs/evaluation.md).
+    """
+    wanted = abbreviations_in(question)
+    if not wanted:
+        return np.zeros(len(texts))
+    holds = np.asarray([float(wanted <= abbreviations_in(t)) for t in texts])
+    return holds if holds.sum() == 1 else np.zeros(len(texts))
 
 
 def _lexical_overlap(phrasings: Sequence[str], sentences: Sequence[tuple[str, str]]) -> np.ndarray:

@@ -57,6 +57,7 @@ GRID = {
     "answer_type": (0.0, 0.1, 0.2),
     "diversity": (0.0, 0.2, 0.4, 0.6),
     "numbers": (0.0, 0.1, 0.2, 0.4),
+    "abbreviation": (0.0, 0.1, 0.2),
 }
 #: evidence items whose key facts are scored
 DEPTHS = (1, 2, 5)

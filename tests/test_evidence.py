@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.abbreviations import asked_abbreviation, defining_order
+from assistant.abbreviations import abbreviations_in, asked_abbreviation, defining_order
 from assistant.answer_stages import RenumberCitations, marked_quote
 from assistant.answer_type import (
     answer_type,
@@ -17,7 +17,13 @@ from assistant.answer_type import (
     has_fact,
     question_parts,
 )
-from assistant.evidence import EvidenceSelector, EvidenceWeights, is_statement, line_blocks
+from assistant.evidence import (
+    EvidenceSelector,
+    EvidenceWeights,
+    _alone_holds_abbreviations,
+    is_statement,
+    line_blocks,
+)
 from assistant.numbers import german_numbers, keep_qualifiers
 from assistant.pipeline import Assistant
 from assistant.scope import Scope
@@ -268,6 +274,35 @@ def test_the_sentence_holding_the_questions_year_comes_first(assistant: Assistan
     assert "2016" in evidence[0].text and "1995" in evidence[1].text
     without = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, numbers=0.0))
     assert "1995" in without.select(question, translated, passages)[0].text, "without the signal, the 1995 sentence"
+
+
+def test_the_one_sentence_naming_the_questions_abbreviation_comes_first(assistant: Assistant) -> None:
+    """Only one sentence names ERRIN: it answers "what does the region gain from ERRIN", not the one closer in words."""
+    passages = []
+    for source, language, opening, closing in (
+        ("europaeische-metropolregion-stuttgart.txt", "de", "Auch deshalb sieht", "Metropolregion Stuttgart."),
+        ("european-networks-stuttgart-region.txt", "en", "Thanks to its active participation", "institutions."),
+    ):
+        text = assistant.source_text(source)
+        assert text is not None
+        start = text.index(opening)
+        end = text.index(closing, start) + len(closing)
+        passages.append(Passage(source, text[start:end], start, end, 0.5, language))
+    question = "Was hat die Region Stuttgart davon, bei ERRIN mitzumachen?"
+    translated = ["What did the region Stuttgart have to say about ERRIN?"]  # the local model's translation
+    evidence = _selector(assistant).select(question, translated, passages)
+    assert "ERRIN" in evidence[0].text
+    without = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, abbreviation=0.0))
+    assert "ERRIN" not in without.select(question, translated, passages)[0].text, "without the signal, the other"
+
+
+def test_an_abbreviation_several_sentences_name_marks_none() -> None:
+    assert abbreviations_in("Wer leitet die IMeG und die EU-Projekte der WRS?") == {"imeg", "eu-projekte", "wrs"}
+    assert abbreviations_in("Die Region Stuttgart liegt in Deutschland.") == set()
+    question = "Welche Rolle spielt die WRS?"
+    held = ["Die WRS organisiert die Europaarbeit.", "Die WRS ist eine Tochter des Verbands.", "Die Region wächst."]
+    assert _alone_holds_abbreviations(question, held).tolist() == [0.0, 0.0, 0.0], "two name the WRS: the topic"
+    assert _alone_holds_abbreviations(question, [held[0], held[2]]).tolist() == [1.0, 0.0]
 
 
 def test_questions_and_instructions_to_the_model_are_no_evidence() -> None:
