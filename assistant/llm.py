@@ -36,7 +36,6 @@ from pydantic import PrivateAttr
 
 from assistant.config import Settings
 from assistant.model_files import ensure_model
-from assistant.prefix_reuse import SharedPrefix
 
 log = logging.getLogger(__name__)
 #: tokens of context for rewrites: a question, its translation, three earlier questions
@@ -53,7 +52,6 @@ class LlamaCppChat(CustomLLM):
     temperature: float = 0.0
     _llama: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr()
-    _prefix: SharedPrefix = PrivateAttr()
     #: token counts of the latest generation (prompt, completion), for the eval's prompt-size figures
     _usage: dict[str, int] = PrivateAttr(default_factory=dict)
 
@@ -70,7 +68,6 @@ class LlamaCppChat(CustomLLM):
             verbose=False,
         )
         self._lock = threading.Lock()
-        self._prefix = SharedPrefix(self._llama)
 
     @classmethod
     def class_name(cls) -> str:
@@ -87,17 +84,11 @@ class LlamaCppChat(CustomLLM):
 
     def _request(self, messages: Sequence[ChatMessage], stream: bool, max_tokens: int | None = None) -> Any:
         return self._llama.create_chat_completion(
-            messages=self._prepared(messages),
+            messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
             max_tokens=max_tokens or self.max_tokens,
             temperature=self.temperature,
             stream=stream,
         )
-
-    def _prepared(self, messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
-        """``messages`` as llama.cpp takes them, its reusable tokens cut to what they may reuse (prefix_reuse)."""
-        chat = [{"role": m.role.value, "content": m.content or ""} for m in messages]
-        self._prefix.prepare(chat)
-        return chat
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -167,7 +158,7 @@ class LlamaCppChat(CustomLLM):
 
         with self._lock:
             self._llama.create_chat_completion(
-                messages=self._prepared(messages),
+                messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
                 max_tokens=steps,
                 temperature=0.0,
                 logits_processor=[capture],

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import evidence_judge_messages
 from assistant.config import Settings
 from assistant.language import detect_language
-from assistant.llm import yes_probability
 from assistant.pipeline import Assistant, build_assistant
 from assistant.query_transform import QueryRewriter
 from assistant.rerank import LlmJudgeReranker
@@ -27,27 +25,6 @@ EMTA = "The Verband Region Stuttgart is a member of EMTA because it is responsib
 
 def _passage(text: str, n: int) -> Passage:
     return Passage(source=f"s{n}.txt", text=text, start=0, end=len(text), score=0.5, language="de", chunk_id=str(n))
-
-
-@pytest.mark.llm
-def test_a_judgement_does_not_depend_on_what_was_asked_before(llm_assistant: Assistant) -> None:
-    """The same prompt, the same probability: llama.cpp reuses only the part every question shares.
-
-    Reusing the longest common prefix with the previous prompt moved this judgement from
-    0.851 to 0.848 and 0.825 with the prompt before it (assistant.prefix_reuse).
-    """
-    llm = llm_assistant.llm
-    assert llm is not None
-    question = "Wo findet der zweite Metropolkongress statt?"
-    asked = evidence_judge_messages(question, [_passage(HEILBRONN, 1), _passage(FIRST, 2)])
-    before = [
-        evidence_judge_messages(question, [_passage(HEILBRONN, 1), _passage(EMTA, 2)]),  # shares the first source
-        evidence_judge_messages("Wann fand der erste Metropolkongress statt?", [_passage(FIRST, 1)]),
-    ]
-    first = yes_probability(llm, asked)
-    for other in before:
-        yes_probability(llm, other)
-        assert yes_probability(llm, asked) == first
 
 
 @pytest.mark.llm
