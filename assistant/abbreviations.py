@@ -36,13 +36,18 @@ _QUESTIONS = [
 ]
 
 
+def is_abbreviation(word: str) -> bool:
+    """Written with two capitals or more ("ERRIN", "IMeG", "XLIX"; not "Thomas", not a German noun)."""
+    return sum(c.isupper() for c in word) >= 2
+
+
 def abbreviations_in(text: str) -> set[str]:
-    """The words of ``text`` written with two capitals or more ("ERRIN", "IMeG", "XLIX"), lower-cased.
+    """The abbreviations of ``text`` (:func:`is_abbreviation`), lower-cased.
 
     Such a word names one thing; unlike a capitalised German noun it is no common word,
     so a sentence holding it speaks of what the question names.
     """
-    return {w.lower() for w in _WORD.findall(text) if sum(c.isupper() for c in w) >= 2}
+    return {w.lower() for w in _WORD.findall(text) if is_abbreviation(w)}
 
 
 def asked_abbreviation(question: str) -> str | None:
@@ -50,7 +55,7 @@ def asked_abbreviation(question: str) -> str | None:
     text = " ".join(question.split()).rstrip(" ?.!")
     for pattern in _QUESTIONS:
         match = pattern.fullmatch(text)
-        if match and sum(c.isupper() for c in match["abbr"]) >= 2:
+        if match and is_abbreviation(match["abbr"]):
             return match["abbr"]
     return None
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from llama_index.core.llms import LLM
 
+from assistant.abbreviations import is_abbreviation
 from assistant.lexical import tokens
 from assistant.logistic import LogisticModel, load_models
 from assistant.rerank import ask_yes_no
@@ -103,7 +104,7 @@ def is_name(word: str, across: bool = False) -> bool:
     noun), so it cannot be looked up (cross-lingual supported sentences were flagged
     for it: 3 of 6 in the verifier set's test half).
     """
-    if any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2:
+    if any(c.isdigit() for c in word) or is_abbreviation(word):
         return True
     return not across and word[:1].isupper()
 
