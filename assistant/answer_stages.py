@@ -2,10 +2,11 @@
 
 ::
 
-    answer → verify → check → numbers → quote-cited → compose → renumber
+    answer → verify → check → quote-benefit → numbers → quote-cited → compose → renumber
 
 The model's answer is checked for the asked-for fact (the evidence holding it is quoted
-when the answer lacks it), German answers get German numbers, the evidence sentences the
+when the answer lacks it), a question on what something brings is shown the sentences
+naming an advantage, German answers get German numbers, the evidence sentences the
 verified answer rests on are quoted beside the first quote, and the citations are
 numbered in reading order.  Each is a stage of its own, so an evaluation variant drops
 one (``quellen eval --backends local:drop-quote-cited``) instead of setting a flag.
@@ -115,6 +116,50 @@ MISSING_PART: dict[Language, dict[AnswerType, str]] = {
         "reason": "The documents give no reason for this.",
     },
 }
+
+
+#: how many evidence sentences naming an advantage are quoted besides the first quote
+MAX_BENEFIT_QUOTES = 2
+
+
+class QuoteBenefits:
+    """A question on what something brings is shown the source sentences that name an advantage.
+
+    "Und was hat der Verband Region Stuttgart davon?" is answered by "The advantage of EMTA
+    for Verband Region Stuttgart is …", which the evidence held fourth while the first quote
+    was the sentence on the membership itself; "Welche Vorteile bringt die Mitgliedschaft?"
+    wants each advantage the documents list.  The model writes an advantage in its own words
+    ("Daten erhalten"), so no pattern can check its text as :class:`CheckAnswerType` checks a
+    place or a date: the evidence items naming one (``FACT_PATTERNS["benefit"]``: advantage,
+    benefit, Vorteil, profitieren, thanks to) are quoted after the answer with that word in
+    bold, up to :data:`MAX_BENEFIT_QUOTES`, and the first quote gets the word marked when it
+    names one.  The model's text stays.  When no item names one, nothing is said: a benefit
+    may be stated without such a word.
+    """
+
+    name = "quote-benefit"
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer, quote = state.answer, state.quote
+        if answer is None or answer.refused or quote is None or "benefit" not in asked_types(state.question):
+            return
+        if fact_spans(quote.passage.text, "benefit", state.query):
+            state.quote_marks.append("benefit")
+        shown = " ".join(_without_markers(answer.answer).replace("**", "").split())
+        text, citations, added = answer.answer, list(answer.citations), 0
+        for n, evidence in enumerate(state.evidence, 1):
+            if added == MAX_BENEFIT_QUOTES:
+                break
+            if evidence == quote.passage or " ".join(evidence.text.split()) in shown:
+                continue  # the first quote, or quoted in the answer already (the extractive answer's quotes)
+            if not fact_spans(evidence.text, "benefit", state.query):
+                continue
+            text += "\n" + marked_quote(evidence, n, ["benefit"], state.query, state.language)
+            if all(c.n != n for c in citations):
+                citations.append(Citation.of_whole(n, evidence))
+            added += 1
+        state.answer = replace(answer, answer=text.strip(), citations=citations)
+        yield from ()
 
 
 def _without_markers(text: str) -> str:

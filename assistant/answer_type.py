@@ -1,4 +1,4 @@
-"""What kind of fact a question asks for (place, date, number, person, reason or purpose), and where it is.
+"""What kind of fact a question asks for (place, date, number, person, reason or purpose, benefit), and where it is.
 
 A person who asks "wo?" must get a place.  The small answer model often answers with
 what it found first (the date, when the place was asked for), so quellen checks after
@@ -16,7 +16,7 @@ from typing import Literal
 
 from assistant.lexical import query_tokens
 
-AnswerType = Literal["place", "date", "number", "person", "reason"]
+AnswerType = Literal["place", "date", "number", "person", "reason", "benefit"]
 
 #: question openings per type, checked in this order ("wie viele" before "wie")
 _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
@@ -56,6 +56,19 @@ _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (
+        # what a membership or a network brings: the documents state it as an advantage ("The advantage of
+        # EMTA for Verband Region Stuttgart is …", "Another advantage of this network is …"), not a reason
+        "benefit",
+        re.compile(
+            r"\b(welche[nrs]? vorteil\w*|vorteile?\b.+\b(bringt|bringen|hat|haben)|was (hat|haben)\b.{0,80}\bdavon|"
+            r"was (bringt|bringen)|welchen nutzen|wie profitier\w*|wovon profitier\w*|"
+            r"what (are|is) (the |some )?(main )?(advantages?|benefits?)|(what|which) (advantages?|benefits?)|"
+            r"how (does|do|did|can|could|would)\b.{0,80}\bbenefit|what (does|do|did)\b.{0,80}\b(gain|get out of)|"
+            r"what'?s in it for)\b",
+            re.I,
+        ),
+    ),
 ]
 
 _MONTHS = (
@@ -83,6 +96,7 @@ FACT_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         r"due to|in order to|so that|so as to|aims?|goal|objective|purpose|to ensure|to promote|to strengthen)\b",
         re.I,
     ),
+    "benefit": re.compile(r"\b(vorteil\w*|profitier\w*|zugute|dank|advantages?|benefit\w*|thanks to|gains?)\b", re.I),
 }
 
 

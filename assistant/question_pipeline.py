@@ -4,7 +4,7 @@
 
     (parts) → clean → language → follow-up → retrieve → withhold → gate → evidence → quote
           → translate → retrieve → withhold → (rerank) → gate → evidence → answerable
-          → answer → verify → pick → check → numbers → quote-cited → compose → renumber
+          → answer → verify → pick → check → quote-benefit → numbers → quote-cited → compose → renumber
 
 A question that joins several runs the whole list once per part (:mod:`assistant.parts`).
 The quote (the best evidence sentence) goes out after the first, untranslated search,
@@ -27,7 +27,14 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answer_stages import CheckAnswerType, ComposeAnswer, PolishNumbers, QuoteCitedEvidence, RenumberCitations
+from assistant.answer_stages import (
+    CheckAnswerType,
+    ComposeAnswer,
+    PolishNumbers,
+    QuoteBenefits,
+    QuoteCitedEvidence,
+    RenumberCitations,
+)
 from assistant.answerability import MODEL_FILE, load_models
 from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer, evidence_messages, passage_messages
 from assistant.cleaning import clean_question
@@ -185,7 +192,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         late = [ShowQuote("quote-late")] if searches_again else []
         stages += [*late, Generate(answerer, fallback=quoter), *verify, PickEvidence(lambda: assistant.judge)]
     quote_cited: list[Stage] = [QuoteCitedEvidence()] if llm is not None else []  # quotes answer for themselves
-    finish = [CheckAnswerType(), PolishNumbers(), *quote_cited, ComposeAnswer(), RenumberCitations()]
+    finish = [CheckAnswerType(), QuoteBenefits(), PolishNumbers(), *quote_cited, ComposeAnswer(), RenumberCitations()]
     return PartwisePipeline(QuestionPipeline([*stages, *finish]))
 
 

@@ -170,3 +170,39 @@ def test_a_question_answered_only_in_part_says_which_part_is_open(language: str)
     state.answer = Answer(told[language] + " It is in Heilbronn [1].", language, [Citation(1, evidence)])
     list(CheckAnswerType().run(state))
     assert state.answer.open_parts == [], "a place in the answer closes the part"
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_benefit_question_shows_the_sentences_naming_an_advantage(language: str) -> None:
+    """The model writes a benefit in its own words; the quotes must show the source sentences stating it.
+
+    The quote shown first (the membership sentence) names no advantage; the second and third
+    items do and are quoted with the advantage in bold, the model's text kept; the fourth
+    names none.  A question asking for no benefit gets nothing added.
+    """
+    from assistant.answer_stages import QuoteBenefits
+    from assistant.types import Answer, Citation
+
+    texts = [
+        "Verband Region Stuttgart is an associate member of EMTA, the European network of transport authorities.",
+        "The advantage of EMTA for Verband Region Stuttgart is that it can use this network to obtain data.",
+        "Another advantage of this network is that its members are informed at an early stage.",
+        "POLIS is a network of European cities and regions.",
+    ]
+    evidence = [Passage("networks.txt", t, i * 200, i * 200 + len(t), 0.5, "en") for i, t in enumerate(texts)]
+    question = {"de": "Und was hat der Verband Region Stuttgart davon?", "en": "What are the benefits for the Verband?"}
+    told = {"de": "Der Verband erhält Verkehrsdaten [2].", "en": "It obtains transport data [2]."}
+    state = QuestionState(question=question[language], language=language, query=question[language], evidence=evidence)
+    state.quote = Citation(1, evidence[0])
+    state.answer = Answer(told[language], language, [Citation(2, evidence[1])], passages=evidence)
+    list(QuoteBenefits().run(state))
+    assert state.answer.answer.startswith(told[language]), "the model's text stays"
+    assert "The **advantage** of EMTA" in state.answer.answer
+    assert "Another **advantage** of this network" in state.answer.answer
+    assert "POLIS" not in state.answer.answer
+    assert [c.n for c in state.answer.citations] == [2, 3]
+    plain = QuestionState(question="Was ist EMTA?", language="de", query="Was ist EMTA?", evidence=evidence)
+    plain.quote = Citation(1, evidence[0])
+    plain.answer = Answer("EMTA ist ein Netzwerk [1].", "de", [Citation(1, evidence[0])], passages=evidence)
+    list(QuoteBenefits().run(plain))
+    assert plain.answer.answer == "EMTA ist ein Netzwerk [1]."
