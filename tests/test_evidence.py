@@ -299,8 +299,14 @@ def test_the_one_sentence_naming_the_questions_abbreviation_comes_first(assistan
     translated = ["What did the region Stuttgart have to say about ERRIN?"]  # the local model's translation
     evidence = _selector(assistant).select(question, translated, passages)
     assert "ERRIN" in evidence[0].text
-    without = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, abbreviation=0.0))
-    assert "ERRIN" not in without.select(question, translated, passages)[0].text, "without the signal, the other"
+    # the question asks for a benefit and the ERRIN sentence names one ("Thanks to …"): the answer-type
+    # signal lifts it too, so each signal is tried without the other
+    untyped = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, answer_type=0.0))
+    assert "ERRIN" in untyped.select(question, translated, passages)[0].text, "the abbreviation alone lifts it"
+    without = EvidenceSelector(
+        assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, abbreviation=0.0, answer_type=0.0)
+    )
+    assert "ERRIN" not in without.select(question, translated, passages)[0].text, "without the signals, the other"
 
 
 def test_an_abbreviation_several_sentences_name_marks_none() -> None:
