@@ -63,10 +63,7 @@ class CheckAnswerType:
             elif state.quote is not None and state.quote.passage == state.evidence[found - 1]:
                 state.quote_marks.append(kind)
             else:
-                evidence = state.evidence[found - 1]
-                text += "\n" + marked_quote(evidence, found, [kind], state.query, state.language)
-                if all(c.n != found for c in citations):
-                    citations.append(Citation.of_whole(found, evidence))
+                text = _with_marked_quote(text, citations, state, found, kind)
         state.answer = replace(answer, answer=text.strip(), citations=citations, open_parts=open_parts)
         yield from ()
 
@@ -145,21 +142,31 @@ class QuoteBenefits:
             return
         if fact_spans(quote.passage.text, "benefit", state.query):
             state.quote_marks.append("benefit")
-        shown = " ".join(_without_markers(answer.answer).replace("**", "").split())
         text, citations, added = answer.answer, list(answer.citations), 0
         for n, evidence in enumerate(state.evidence, 1):
             if added == MAX_BENEFIT_QUOTES:
                 break
-            if evidence == quote.passage or " ".join(evidence.text.split()) in shown:
+            if evidence == quote.passage or _quotes(answer.answer, evidence):
                 continue  # the first quote, or quoted in the answer already (the extractive answer's quotes)
             if not fact_spans(evidence.text, "benefit", state.query):
                 continue
-            text += "\n" + marked_quote(evidence, n, ["benefit"], state.query, state.language)
-            if all(c.n != n for c in citations):
-                citations.append(Citation.of_whole(n, evidence))
+            text = _with_marked_quote(text, citations, state, n, "benefit")
             added += 1
         state.answer = replace(answer, answer=text.strip(), citations=citations)
         yield from ()
+
+
+def _with_marked_quote(text: str, citations: list[Citation], state: QuestionState, n: int, kind: AnswerType) -> str:
+    """``text`` with evidence item ``n`` quoted after it, its facts of ``kind`` in bold; its citation added once."""
+    evidence = state.evidence[n - 1]
+    if all(c.n != n for c in citations):
+        citations.append(Citation.of_whole(n, evidence))
+    return text + "\n" + marked_quote(evidence, n, [kind], state.query, state.language)
+
+
+def _quotes(answer: str, passage: Passage) -> bool:
+    """True when ``answer`` quotes ``passage`` already (its markers and bold marks aside)."""
+    return " ".join(passage.text.split()) in _without_markers(answer).replace("**", "")
 
 
 def _without_markers(text: str) -> str:
@@ -224,13 +231,12 @@ class QuoteCitedEvidence:
         answer, quote = state.answer, state.quote
         if answer is None or answer.refused or quote is None or state.fell_back:
             return
-        shown = _without_markers(answer.answer).replace("**", "")
         for citation in [*_picked(state), *answer.citations]:
             if len(state.cited_quotes) >= MAX_CITED_QUOTES:
                 break
             passage = citation.passage
             quoted = passage == quote.passage or any(c.passage == passage for c in state.cited_quotes)
-            if quoted or passage not in state.evidence or " ".join(passage.text.split()) in shown:
+            if quoted or passage not in state.evidence or _quotes(answer.answer, passage):
                 continue  # the first quote, or quoted already (in the answer, the asked-for fact marked)
             state.cited_quotes.append(citation)
         yield from ()
