@@ -53,7 +53,7 @@ def _print_json(data: object) -> None:
 
 def _ingest_if_empty(assistant: Assistant) -> None:
     """First use on a fresh clone: index the corpus folder rather than answer from nothing."""
-    report = assistant.ensure_ingested()
+    report = assistant.library.ensure_ingested()
     if report is not None:
         sys.stderr.write(f"index was empty, ingested {assistant.settings.corpus_dir}: {report.summary()}\n")
 
@@ -82,7 +82,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             rate = f"{done / seconds:.1f} files/s, {chunks / seconds:.0f} chunks/s"
             bar.update(task, total=total, completed=done, description=source[-40:], rate=rate)
 
-        report = assistant.ingest(Path(args.path) if args.path else None, rebuild=args.rebuild, progress=progress)
+        report = assistant.library.ingest(
+            Path(args.path) if args.path else None, rebuild=args.rebuild, progress=progress
+        )
     sys.stdout.write(report.summary() + "\n")
     if args.watch:
         from ingest.watch import watch_folder
@@ -91,7 +93,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         sys.stdout.write(f"watching {assistant.settings.corpus_dir} (Ctrl-C stops)\n")
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):
-            watch_folder(assistant.settings.corpus_dir, assistant.ingest)
+            watch_folder(assistant.settings.corpus_dir, assistant.library.ingest)
     return 0
 
 
@@ -157,13 +159,13 @@ def _served_assistant(args: argparse.Namespace) -> Assistant:
     if args.port:
         settings.port = args.port
     assistant = build_assistant(settings)
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     assistant.warm_up()
     if args.watch:
         from ingest.watch import watch_in_background
 
         logging.getLogger("ingest.watch").setLevel(logging.INFO)
-        watch_in_background(settings.corpus_dir, assistant.ingest)
+        watch_in_background(settings.corpus_dir, assistant.library.ingest)
     return assistant
 
 
@@ -183,7 +185,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from assistant.pipeline import build_assistant
 
-    for record in build_assistant(_settings(args)).documents():
+    for record in build_assistant(_settings(args)).library.documents():
         ocr = f"\tOCR pages {record.ocr_pages}" if record.ocr_pages else ""
         sys.stdout.write(f"{record.source}\t{record.language}\t{record.chunks} chunks\t{record.ingested_at}{ocr}\n")
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.config import Settings
+from assistant.conversation import LOCAL_USER, Conversation
 from assistant.types import Answer
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,23 @@ def feedback_record(
         "backend": answer.backend,
         "config": settings_record(settings),
     }
+
+
+def record_feedback(
+    settings: Settings,
+    conversation: Conversation,
+    index: int,
+    rating: Rating,
+    comment: str = "",
+    user: str = LOCAL_USER,
+) -> None:
+    """Store a thumbs up/down on the ``index``-th answer of ``conversation`` in ``settings.feedback_path``."""
+    exchange = conversation.exchanges[index]
+    record = feedback_record(
+        exchange.question, conversation.history[:index], exchange.answer, rating, comment, settings
+    )
+    record["user"] = user
+    append_feedback(settings.feedback_path, record)
 
 
 def append_feedback(path: Path, record: dict[str, object]) -> None:

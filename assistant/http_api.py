@@ -175,7 +175,7 @@ def build_api(assistant: Assistant) -> FastAPI:
         return [
             {"source": d.source, "language": d.language, "chunks": d.chunks, "ingested_at": d.ingested_at}
             | ({"ocr_pages": d.ocr_pages} if d.ocr_pages else {})
-            for d in assistant.documents()
+            for d in assistant.library.documents()
         ]
 
     @app.post("/api/documents")
@@ -188,7 +188,7 @@ def build_api(assistant: Assistant) -> FastAPI:
                 with path.open("wb") as out:
                     shutil.copyfileobj(file.file, out)
                 received.append((path, file.filename or ""))
-            report, refused = assistant.add_files(received)
+            report, refused = assistant.library.add_files(received)
         return {
             "added": report.added,
             "updated": report.updated,
@@ -201,7 +201,7 @@ def build_api(assistant: Assistant) -> FastAPI:
     def remove(name: str) -> dict[str, object]:
         """Take a document out of the index; its file is kept aside, never deleted."""
         try:
-            assistant.remove_document(name)
+            assistant.library.remove_document(name)
         except KeyError:
             raise ApiError(404, f"{name!r} is not in the index") from None
         return {"removed": name}

@@ -8,23 +8,19 @@ none of them assembles retrieval or answering on its own.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
 from assistant.cleaning import MAX_QUESTION_CHARS, InvalidQuestionError, clean_question
 from assistant.config import Settings
-from assistant.conversation import LOCAL_USER, Conversation
 from assistant.embeddings import load_embedder
-from assistant.feedback import Rating, append_feedback, feedback_record
 from assistant.followup import adds_context, leans_on, standalone_query
+from assistant.library import Library
 from assistant.llm import build_llm, describe_llm, judge_llm, rewrite_llm
 from assistant.parts import PartwisePipeline
 from assistant.query_transform import QueryRewriter
@@ -32,10 +28,8 @@ from assistant.question_pipeline import QuestionPipeline, build_question_pipelin
 from assistant.rerank import LlmJudgeReranker
 from assistant.retrieval import HybridRetriever
 from assistant.statement_check import CHECK_CONTEXT
-from assistant.store import SourceRecord, Store
+from assistant.store import Store
 from assistant.types import Answer, Passage, StreamEvent, Turn, as_turns
-from ingest.pipeline import IngestReport, Progress, ingest_path
-from ingest.upload import UploadError, store_upload
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +62,19 @@ class Status:
 
 
 class Assistant:
-    """Ingest documents, retrieve passages and answer questions with citations."""
+    """Retrieve passages and answer questions with citations, over the documents of its ``library``."""
 
     def __init__(self, settings: Settings, embedder: BaseEmbedding, store: Store) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode, top_k=settings.top_k)
+        #: the documents and their index; every variant shares this one (and its ingest lock)
+        self.library = Library(settings, store, embedder)
         #: set by ``variant``: the assistant whose LLM this one shares
         self._llm_owner: Assistant | None = None
         self._options: dict[tuple, Assistant] = {}
         self._options_lock = threading.Lock()
-        #: one ingest at a time: uploads from two sessions must not interleave their writes
-        self._ingest_lock = threading.Lock()
         #: stages of the question pipeline this variant leaves out (see ``without_stages``)
         self.dropped_stages: tuple[str, ...] = ()
 
@@ -96,6 +90,7 @@ class Assistant:
             raise ValueError(f"a variant shares the index; build a new assistant to change {', '.join(store_fields)}")
         llm_fields = ("llm_backend", "llm_model_path", "openai_base_url", "openai_model")
         variant = Assistant(settings, self.embedder, self.store)
+        variant.library = self.library
         if all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields):
             variant._llm_owner = self  # the same LLM, loaded once, when either needs it
         return variant
@@ -196,77 +191,6 @@ class Assistant:
             return None
         return LlmJudgeReranker(self.llm, self.settings.rerank_candidates)
 
-    # --- documents ---
-    def ingest(self, path: Path | None = None, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
-        """Bring the index in line with ``path`` (default: the corpus folder); one ingest at a time."""
-        with self._ingest_lock:
-            return ingest_path(self.settings, self.store, self.embedder, path, rebuild=rebuild, progress=progress)
-
-    def add_files(
-        self, files: Sequence[tuple[Path, str]], progress: Progress | None = None
-    ) -> tuple[IngestReport, list[UploadError]]:
-        """Copy uploaded ``(path, original name)`` files into the corpus folder and ingest them.
-
-        Returns the combined report and one error per refused file (bad name, type or
-        size; ``str()`` is the English message); refused files do not stop the others.
-        """
-        stored: list[Path] = []
-        refused: list[UploadError] = []
-        limit = int(self.settings.max_upload_mb * 1024 * 1024)
-        for path, name in files:
-            try:
-                stored.append(store_upload(path, name, self.settings.corpus_dir, limit))
-            except UploadError as error:
-                refused.append(error)
-        report = IngestReport()
-        with self._ingest_lock:
-            for done, path in enumerate(stored, start=1):
-                one = ingest_path(self.settings, self.store, self.embedder, path)
-                for name in ("added", "updated", "unchanged", "skipped"):
-                    getattr(report, name).extend(getattr(one, name))
-                report.chunks_embedded += one.chunks_embedded
-                report.seconds += one.seconds
-                if progress:
-                    progress(path.name, done, len(stored), report.chunks_embedded)
-        return report, refused
-
-    def remove_document(self, source: str) -> Path | None:
-        """Take ``source`` out of the index and its file out of the corpus folder.
-
-        The file is moved to ``state_dir/removed/`` rather than deleted (nothing is lost);
-        the path it was moved to is returned, or ``None`` when it was not in the folder.
-        """
-        if source not in {r.source for r in self.store.list_sources()}:
-            raise KeyError(f"{source!r} is not in the index")
-        file = self.source_file(source)
-        moved: Path | None = None
-        with self._ingest_lock:
-            if file is not None:
-                stamp = time.strftime("%Y%m%d-%H%M%S")
-                moved = self.settings.removed_dir / stamp / source
-                moved.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(file, moved)
-            self.store.delete_source(source)
-        log.info("removed %s from the index%s", source, f" (file kept in {moved})" if moved else "")
-        return moved
-
-    def record_feedback(
-        self, conversation: Conversation, index: int, rating: Rating, comment: str = "", user: str = LOCAL_USER
-    ) -> None:
-        """Store a thumbs up/down on the ``index``-th answer of ``conversation`` (see assistant.feedback)."""
-        exchange = conversation.exchanges[index]
-        history = conversation.history[:index]
-        record = feedback_record(exchange.question, history, exchange.answer, rating, comment, self.settings)
-        record["user"] = user
-        append_feedback(self.settings.feedback_path, record)
-
-    def ensure_ingested(self) -> IngestReport | None:
-        """Ingest the corpus folder when the index is empty (first start)."""
-        if self.store.count() > 0:
-            return None
-        log.info("index is empty: ingesting %s", self.settings.corpus_dir)
-        return self.ingest()
-
     def warm_up(self) -> threading.Thread:
         """Prepare, in a background thread, what the first question would otherwise wait for (the BM25 index).
 
@@ -276,19 +200,6 @@ class Assistant:
         thread = threading.Thread(target=self.retriever.warm_up, name="quellen-warm-up", daemon=True)
         thread.start()
         return thread
-
-    def documents(self) -> list[SourceRecord]:
-        return self.store.list_sources()
-
-    def source_file(self, source: str) -> Path | None:
-        """The document's file in the corpus folder, when it is there (the page view of a PDF reads it)."""
-        corpus = self.settings.corpus_dir.resolve()
-        file = (corpus / source).resolve()
-        return file if file.is_file() and file.is_relative_to(corpus) else None
-
-    def source_text(self, source: str) -> str | None:
-        """Full text of an indexed document, as it was ingested (citation offsets point into it)."""
-        return self.store.source_text(source)
 
     # --- questions ---
     def retrieve(self, question: str, k: int | None = None, history: Sequence[str | Turn] = ()) -> list[Passage]:

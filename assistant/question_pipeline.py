@@ -157,7 +157,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         )
     selector = EvidenceSelector(
         assistant.embedder,
-        assistant.source_text,
+        assistant.library.source_text,
         max_items=settings.evidence_sentences,
         weights=EvidenceWeights.load(settings.evidence_weights_file or WEIGHTS_FILE),
         neighbours=settings.evidence_neighbours,

@@ -44,7 +44,7 @@ WARM_UP = "Was ist die Europäische Metropolregion Stuttgart?"
 def measure(name: str, state_dir: Path) -> dict[str, float]:
     overrides, dropped = parse_answer_variant(name)
     assistant = build_assistant(Settings(state_dir=state_dir, **overrides))
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     assistant = assistant.without_stages(*dropped)
     started = time.perf_counter()
     assistant.ask(WARM_UP)  # model load and the fixed prompt part, outside the timed questions

@@ -86,7 +86,7 @@ def main() -> None:
     cases = [c for c in corpus_cases(DEFAULT_SET, Path("corpus"), args.split) if c.answerable]
     with tempfile.TemporaryDirectory() as folder:
         assistant = build_assistant(Settings(state_dir=Path(folder), llm_backend="local"))
-        assistant.ensure_ingested()
+        assistant.library.ensure_ingested()
         states = evidence_for(assistant, cases)
         print(
             f"| variant ({args.split}, {len(states)} answerable) | model's text | with the quote | refusals | s p50 |"

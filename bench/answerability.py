@@ -168,7 +168,7 @@ def read_all(args: argparse.Namespace) -> dict[str, tuple[np.ndarray, np.ndarray
     with tempfile.TemporaryDirectory(prefix="quellen-answerability-") as tmp:
         common = {"llm_backend": "local" if args.judge else "extractive", "answerability": "off"}
         assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", **common))
-        assistant.ensure_ingested()
+        assistant.library.ensure_ingested()
         for split in ("dev", "test"):
             cases = [c for questions in (DEFAULT_SET, SHORT_DEV_SET) for c in corpus_cases(questions, corpus, split)]
             data[f"corpus {split}"] = read(assistant, cases, args.judge)
@@ -183,7 +183,7 @@ def read_all(args: argparse.Namespace) -> dict[str, tuple[np.ndarray, np.ndarray
             other = build_assistant(
                 Settings(state_dir=Path(tmp) / suite, corpus_dir=documents, collection=suite, **common)
             )
-            other.ensure_ingested()
+            other.library.ensure_ingested()
             if suite == "squad2":
                 sample = unseen(squad2_cases(folder), "squad2", args.sample)
                 sets = {"squad2 dev": sample[0::2], "squad2 test": sample[1::2]}

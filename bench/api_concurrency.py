@@ -80,7 +80,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quellen-api-bench-") as tmp:
         settings = Settings(corpus_dir=PROJECT_ROOT / "corpus", state_dir=Path(tmp), llm_backend=args.backend)
         assistant = build_assistant(settings)
-        assistant.ensure_ingested()
+        assistant.library.ensure_ingested()
         with serving_api(assistant) as url:
             baseline = alone(url)
             loaded = together(url, args.clients)

@@ -131,7 +131,7 @@ def ingest_later(assistant: object, folder: Path, delay: float = 1.0) -> threadi
             "mit zwölf Mitgliedsregionen und einem Sekretariat in Innsbruck.\n" * 20,
             encoding="utf-8",
         )
-        report, refused = assistant.add_files([(document, document.name)])  # type: ignore[attr-defined]
+        report, refused = assistant.library.add_files([(document, document.name)])  # type: ignore[attr-defined]
         log.info("ingested while chatting: %s %s", report.summary(), refused)
 
     return threading.Thread(target=work)
@@ -168,7 +168,7 @@ def main() -> None:
         assistant = build_assistant(
             Settings(corpus_dir=corpus, state_dir=Path(tmp) / "state", llm_backend=args.backend)
         )
-        assistant.ensure_ingested()
+        assistant.library.ensure_ingested()
         # the same index and run, conversations not kept, then kept (the default)
         for keep in (False, True):
             ingest_into = None if args.no_ingest else Path(tmp) / ("ingest-kept" if keep else "ingest-forgotten")

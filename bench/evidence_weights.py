@@ -110,7 +110,7 @@ def read_all(args: argparse.Namespace) -> dict[str, list[Question]]:
     with tempfile.TemporaryDirectory(prefix="quellen-evidence-") as tmp:
         common = {"answerability": "off"}
         assistant = build_assistant(Settings(state_dir=Path(tmp) / "corpus", **common))
-        assistant.ensure_ingested()
+        assistant.library.ensure_ingested()
         for split in ("dev", "test"):
             cases = [c for c in corpus_cases(DEFAULT_SET, corpus, split) if c.answerable]
             data[f"corpus {split}"] = read(assistant, cases)
@@ -120,7 +120,7 @@ def read_all(args: argparse.Namespace) -> dict[str, list[Question]]:
             other = build_assistant(
                 Settings(state_dir=Path(tmp) / "xquad", corpus_dir=documents, collection="xquad", **common)
             )
-            other.ensure_ingested()
+            other.library.ensure_ingested()
             sample = [c for c in unseen(xquad_cases(args.xquad), "xquad", args.xquad_sample) if c.answerable]
             data["xquad dev"], data["xquad test"] = read(other, sample[0::2]), read(other, sample[1::2])
     return data

@@ -71,13 +71,13 @@ def ask_hostile(assistant: Assistant, item: InjectionItem, folder: Path) -> Answ
         return assistant.ask(item.question)
     path = folder / item.document_name
     path.write_text(item.document + "\n", encoding="utf-8")
-    report, refused = assistant.add_files([(path, item.document_name)])
+    report, refused = assistant.library.add_files([(path, item.document_name)])
     if refused or not (report.added or report.updated):
         raise RuntimeError(f"{item.id}: the hostile document was not ingested: {refused or report}")
     try:
         return assistant.ask(item.question)
     finally:
-        assistant.remove_document(item.document_name)
+        assistant.library.remove_document(item.document_name)
 
 
 def run(assistant: Assistant, items: Sequence[InjectionItem], folder: Path) -> list[Outcome]:
@@ -150,7 +150,7 @@ def main() -> None:
         first = parse_answer_variant(args.backends[0])[0]["llm_backend"]
         settings = Settings(state_dir=Path(tmp) / "state", corpus_dir=corpus, answerability="off", llm_backend=first)
         base = build_assistant(settings)  # each variant: these settings with its own options, nothing carried over
-        base.ensure_ingested()
+        base.library.ensure_ingested()
         for name in args.backends:
             results[name] = run(answer_variant(base, name), items, uploads)
     for backend, outcomes in results.items():

@@ -91,7 +91,7 @@ def main() -> None:
             Settings(corpus_dir=corpus, state_dir=Path(tmp) / "state", llm_backend="extractive")
         )
         started = time.perf_counter()
-        report = assistant.ingest()
+        report = assistant.library.ingest()
         elapsed = time.perf_counter() - started
     log.info(
         "ingest of %d scanned one-page PDFs (300 dpi): %.1f s, %.2f s per page (%s)",

@@ -91,7 +91,7 @@ def main() -> None:
         root = Path(tmp)
         # baseline: the seed corpus, same machine, same run
         seed = build_assistant(Settings(state_dir=root / "seed", llm_backend="extractive"))
-        seed.ingest()
+        seed.library.ingest()
         seed.retrieve("warm-up")
         results["seed"] = {"chunks": seed.store.count(), **latency(seed)}
 
@@ -103,7 +103,7 @@ def main() -> None:
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        report = big.ingest()
+        report = big.library.ingest()
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - started
@@ -120,7 +120,7 @@ def main() -> None:
         }
         log.warning("ingest: %s", json.dumps(results["ingest"]))
         started = time.perf_counter()
-        again = big.ingest()
+        again = big.library.ingest()
         results["reingest_unchanged"] = {"seconds": time.perf_counter() - started, "embedded": again.chunks_embedded}
         log.warning("unchanged re-ingest: %s", json.dumps(results["reingest_unchanged"]))
         started = time.perf_counter()

@@ -31,7 +31,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quellen-tables-") as tmp:
         corpus = write_corpus(Path(tmp) / "corpus")
         base = build_assistant(Settings(corpus_dir=corpus, state_dir=Path(tmp) / "state", llm_backend="extractive"))
-        base.ensure_ingested()
+        base.library.ensure_ingested()
         for backend in args.backends:
             assistant = base.variant(llm_backend=backend)
             scores: dict[str, list[tuple[bool, float]]] = defaultdict(list)

@@ -1,6 +1,6 @@
 """Run an evaluation: retrieval for every system, answers for quellen, summary per group.
 
-The index is built with the normal ingest code (``Assistant.ingest``) into a collection
+The index is built with the normal ingest code (``Library.ingest``) into a collection
 of its own, so an evaluation never touches the user's index and measures exactly the
 code users run.
 """
@@ -111,7 +111,7 @@ def evaluate(
     answer_backends = list(backends) or [settings.llm_backend]
     # built before the index, so a variant with a bad setting (a missing gate file) stops the run at once
     answerers = [answer_variant(assistant, backend) for backend in answer_backends] if answers else []
-    report = assistant.ingest()
+    report = assistant.library.ingest()
     log.info("eval index: %s", report.summary())
     built = build_systems(assistant, corpus_dir, systems)
     result = EvalResult(

@@ -41,7 +41,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, corpus_copy: Path) -> Set
 def assistant(settings: Settings) -> Assistant:
     """Extractive assistant over the ingested default corpus."""
     built = build_assistant(settings)
-    built.ensure_ingested()
+    built.library.ensure_ingested()
     return built
 
 

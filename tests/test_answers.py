@@ -19,7 +19,7 @@ OFF_TOPIC_EN = "What is the recipe for apple pie?"
 def _check_citations(assistant: Assistant, answer: Answer) -> None:
     for citation in answer.citations:
         p = citation.passage
-        assert assistant.source_text(p.source)[p.start : p.end] == p.text
+        assert assistant.library.source_text(p.source)[p.start : p.end] == p.text
         assert f"[{citation.n}]" in answer.answer
 
 
@@ -53,7 +53,7 @@ def _remote(settings: Settings, stub: OpenAIStub) -> Assistant:
             update={"llm_backend": "openai", "openai_base_url": stub.base_url, "openai_model": "stub-model"}
         )
     )
-    remote.ensure_ingested()
+    remote.library.ensure_ingested()
     return remote
 
 

@@ -80,7 +80,7 @@ def test_documented_api_examples_are_what_the_server_answers(tmp_path: Path, cor
         "Das Netzwerk Alpenraum hat zwölf Mitgliedsregionen und ein Sekretariat in Innsbruck.\n", encoding="utf-8"
     )
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     text = API.read_text(encoding="utf-8")
     with serving_api(assistant) as url:
         for name, command in EXAMPLES:

@@ -39,7 +39,7 @@ def app_url(corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
     settings = Settings(corpus_dir=corpus, state_dir=tmp_path_factory.mktemp("browser-state"), llm_backend="extractive")
     assistant = build_assistant(settings)
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     with serving(assistant) as url:
         yield url
 

@@ -44,7 +44,7 @@ def app_url(corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     for name, password in USERS.items():
         UsersFile(settings.users_path).add(name, password)
     assistant = build_assistant(settings)
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     with serving(assistant) as url:
         yield url
 

@@ -51,14 +51,14 @@ def test_ingest_and_ask_against_a_chroma_server(chroma_server: str, corpus_copy:
         corpus_dir=corpus_copy, state_dir=tmp_path / "unused", chroma_url=chroma_server, llm_backend="extractive"
     )
     assistant = build_assistant(settings)
-    report = assistant.ingest()
+    report = assistant.library.ingest()
     assert len(report.added) == 5 and report.chunks_embedded == assistant.store.count() > 0
     assert not (tmp_path / "unused" / "chroma").exists(), "nothing written to the embedded store"
-    again = build_assistant(settings).ingest()
+    again = build_assistant(settings).library.ingest()
     assert len(again.unchanged) == 5 and again.chunks_embedded == 0, "the server keeps the index"
     answer = assistant.ask("Wo findet der zweite Metropolkongress statt?")
     assert not answer.refused and any("Heilbronn" in c.passage.text for c in answer.citations)
     citation = answer.citations[0]
-    source = assistant.source_text(citation.passage.source)
+    source = assistant.library.source_text(citation.passage.source)
     assert source is not None and source[citation.passage.start : citation.passage.end] == citation.passage.text
     assert chroma_server in assistant.status().line()

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.conversation import Conversation
+from assistant.feedback import record_feedback
 from assistant.pipeline import Assistant, build_assistant
 from ingest.upload import UploadError, safe_filename
 
@@ -24,7 +25,7 @@ def own(corpus_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistan
         corpus_dir=corpus, state_dir=tmp_path_factory.mktemp("docs-state"), llm_backend="extractive", max_upload_mb=1
     )
     built = build_assistant(settings)
-    built.ensure_ingested()
+    built.library.ensure_ingested()
     return built
 
 
@@ -58,7 +59,7 @@ def test_upload_is_indexed_and_bad_files_are_named(own: Assistant, tmp_path: Pat
     empty.write_bytes(b"")
     before = own.store.count()
     seen: list[tuple[str, int, int]] = []
-    report, refused = own.add_files(
+    report, refused = own.library.add_files(
         [(good, "../../flughafen.txt"), (big, "gross.txt"), (empty, "leer.txt"), (good, "virus.exe")],
         progress=lambda name, done, total, chunks: seen.append((name, done, total)),
     )
@@ -77,21 +78,22 @@ def test_upload_is_indexed_and_bad_files_are_named(own: Assistant, tmp_path: Pat
 
 def test_removed_document_leaves_index_and_folder_but_is_kept(own: Assistant) -> None:
     source = "presseinformation-netzwerkkonferenz-2007.txt"
-    chunks = next(d.chunks for d in own.documents() if d.source == source)
+    chunks = next(d.chunks for d in own.library.documents() if d.source == source)
     before = own.store.count()
-    moved = own.remove_document(source)
+    moved = own.library.remove_document(source)
     assert moved is not None and moved.is_file() and own.settings.removed_dir in moved.parents
     assert not (own.settings.corpus_dir / source).exists()
     assert own.store.count() == before - chunks
-    assert source not in {d.source for d in own.documents()}
-    assert own.ingest().added == [], "a re-ingest does not bring it back"
+    assert source not in {d.source for d in own.library.documents()}
+    assert own.library.ingest().added == [], "a re-ingest does not bring it back"
     with pytest.raises(KeyError):
-        own.remove_document(source)
+        own.library.remove_document(source)
 
 
 def test_session_options_apply_without_rebuilding(own: Assistant) -> None:
     english = own.with_options(language_filter="en", top_k=3)
     assert english is own.with_options(top_k=3, language_filter="en"), "built once per combination"
+    assert english.library is own.library, "one library, so uploads of every session take one lock"
     assert own.with_options(top_k=own.settings.top_k) is own
     passages = english.retrieve("Metropolkongress Heilbronn")
     assert len(passages) == 3 and all(p.language == "en" for p in passages)
@@ -110,10 +112,10 @@ def test_feedback_becomes_eval_questions(own: Assistant, tmp_path: Path) -> None
         conversation.add(question, own.ask(question, conversation.history))
     refusal = "Wie hoch ist der Eintrittspreis für den dritten Metropolkongress?"
     conversation.add(refusal, own.ask(refusal, conversation.history))
-    own.record_feedback(conversation, 0, "up")
-    own.record_feedback(conversation, 1, "down", "falscher Ort")
-    own.record_feedback(conversation, 1, "up", "doch richtig")  # a later rating replaces the earlier
-    own.record_feedback(conversation, 2, "up" if conversation.exchanges[2].answer.refused else "down")
+    record_feedback(own.settings, conversation, 0, "up")
+    record_feedback(own.settings, conversation, 1, "down", "falscher Ort")
+    record_feedback(own.settings, conversation, 1, "up", "doch richtig")  # a later rating replaces the earlier
+    record_feedback(own.settings, conversation, 2, "up" if conversation.exchanges[2].answer.refused else "down")
     lines = own.settings.feedback_path.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[1])
     assert record["rating"] == "down" and record["comment"] == "falscher Ort"

@@ -35,7 +35,7 @@ WEIGHTS = EvidenceWeights.load()
 
 
 def _selector(assistant: Assistant) -> EvidenceSelector:
-    return EvidenceSelector(assistant.embedder, assistant.source_text)
+    return EvidenceSelector(assistant.embedder, assistant.library.source_text)
 
 
 def test_the_place_sentence_is_the_best_evidence_for_a_where_question(assistant: Assistant) -> None:
@@ -43,13 +43,13 @@ def test_the_place_sentence_is_the_best_evidence_for_a_where_question(assistant:
     evidence = _selector(assistant).select(question, [], assistant.retrieve(question))
     assert "Heilbronn" in evidence[0].text
     for item in evidence:  # every item is a span of its source, so citations can point at it
-        assert assistant.source_text(item.source)[item.start : item.end] == item.text
+        assert assistant.library.source_text(item.source)[item.start : item.end] == item.text
     assert len(evidence) <= 5 and sum(len(e.text) for e in evidence) < 2000, "a few sentences, not whole chunks"
 
 
 def test_a_sentence_cut_by_the_chunk_boundary_is_completed_from_the_source(assistant: Assistant) -> None:
     source = "presseinformation-netzwerkkonferenz-2007.txt"
-    text = assistant.source_text(source)
+    text = assistant.library.source_text(source)
     assert text is not None
     start = text.index("Dort haben sich die Manager")
     cut = Passage(source, text[start + 10 : start + 120], start + 10, start + 120, 0.5, "de")
@@ -61,15 +61,15 @@ def test_a_sentence_cut_by_the_chunk_boundary_is_completed_from_the_source(assis
 def test_the_sentence_after_a_chunk_is_a_candidate_too(assistant: Assistant) -> None:
     """The aim of METREX is stated in the sentence after the chunk that names METREX (it never says "METREX")."""
     source = "european-networks-stuttgart-region.txt"
-    text = assistant.source_text(source)
+    text = assistant.library.source_text(source)
     assert text is not None
     start = text.index("METREX is a network of more than 50")
     end = text.index("Observers come from the USA and Asia.") + len("Observers come from the USA and Asia.")
     chunk = Passage(source, text[start:end], start, end, 0.5, "en")
     question = "What is the purpose of METREX?"
-    alone = EvidenceSelector(assistant.embedder, assistant.source_text).select(question, [], [chunk])
+    alone = EvidenceSelector(assistant.embedder, assistant.library.source_text).select(question, [], [chunk])
     assert not any("The aim of the network" in e.text for e in alone)
-    with_neighbours = EvidenceSelector(assistant.embedder, assistant.source_text, neighbours=1)
+    with_neighbours = EvidenceSelector(assistant.embedder, assistant.library.source_text, neighbours=1)
     evidence = with_neighbours.select(question, [], [chunk])
     held = next(e for e in evidence if "The aim of the network" in e.text)
     assert text[held.start : held.end] == held.text
@@ -253,7 +253,7 @@ def test_citations_are_renumbered_in_the_order_they_are_cited() -> None:
 
 def test_a_sentence_announcing_a_list_brings_the_list(assistant: Assistant) -> None:
     source = "ikm-metropolitan-regions-germany.txt"
-    text = assistant.source_text(source)
+    text = assistant.library.source_text(source)
     assert text is not None
     start = text.index("The IKM works with the following partner organisations:")
     passage = Passage(source, text[start : start + 60], start, start + 60, 0.5, "en")
@@ -265,7 +265,7 @@ def test_a_sentence_announcing_a_list_brings_the_list(assistant: Assistant) -> N
 def test_the_sentence_holding_the_questions_year_comes_first(assistant: Assistant) -> None:
     """A year in the question is a condition: the 1995 sentence, closer in words, does not answer "2016"."""
     source = "ikm-metropolitan-regions-germany.txt"
-    text = assistant.source_text(source)
+    text = assistant.library.source_text(source)
     assert text is not None
     passages = []
     for opening in ("In 1995, the Ministerial Conference", "In the 2016 update"):
@@ -279,7 +279,7 @@ def test_the_sentence_holding_the_questions_year_comes_first(assistant: Assistan
     ]
     evidence = _selector(assistant).select(question, translated, passages)
     assert "2016" in evidence[0].text and "1995" in evidence[1].text
-    without = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, numbers=0.0))
+    without = EvidenceSelector(assistant.embedder, assistant.library.source_text, weights=replace(WEIGHTS, numbers=0.0))
     assert "1995" in without.select(question, translated, passages)[0].text, "without the signal, the 1995 sentence"
 
 
@@ -290,7 +290,7 @@ def test_the_one_sentence_naming_the_questions_abbreviation_comes_first(assistan
         ("europaeische-metropolregion-stuttgart.txt", "de", "Auch deshalb sieht", "Metropolregion Stuttgart."),
         ("european-networks-stuttgart-region.txt", "en", "Thanks to its active participation", "institutions."),
     ):
-        text = assistant.source_text(source)
+        text = assistant.library.source_text(source)
         assert text is not None
         start = text.index(opening)
         end = text.index(closing, start) + len(closing)
@@ -301,10 +301,12 @@ def test_the_one_sentence_naming_the_questions_abbreviation_comes_first(assistan
     assert "ERRIN" in evidence[0].text
     # the question asks for a benefit and the ERRIN sentence names one ("Thanks to …"): the answer-type
     # signal lifts it too, so each signal is tried without the other
-    untyped = EvidenceSelector(assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, answer_type=0.0))
+    untyped = EvidenceSelector(
+        assistant.embedder, assistant.library.source_text, weights=replace(WEIGHTS, answer_type=0.0)
+    )
     assert "ERRIN" in untyped.select(question, translated, passages)[0].text, "the abbreviation alone lifts it"
     without = EvidenceSelector(
-        assistant.embedder, assistant.source_text, weights=replace(WEIGHTS, abbreviation=0.0, answer_type=0.0)
+        assistant.embedder, assistant.library.source_text, weights=replace(WEIGHTS, abbreviation=0.0, answer_type=0.0)
     )
     assert "ERRIN" not in without.select(question, translated, passages)[0].text, "without the signals, the other"
 
@@ -397,7 +399,7 @@ def test_the_sentence_defining_an_abbreviation_comes_first(assistant: Assistant)
         list(stage.run(state))
         assert any(defined in item.text for item in state.evidence[:2]), (question, state.evidence[:2])
         first = state.evidence[0]
-        assert assistant.source_text(first.source)[first.start : first.end] == first.text
+        assert assistant.library.source_text(first.source)[first.start : first.end] == first.text
         assert first.chunk_id in {p.chunk_id for p in state.passages}, "the defining passage is among the passages"
     english_only = DefineAbbreviation(assistant.retriever, _selector(assistant), Scope(language="en"))
     state = QuestionState(question="Was ist die EMRS?", query="Was ist die EMRS?")
@@ -408,7 +410,7 @@ def test_the_sentence_defining_an_abbreviation_comes_first(assistant: Assistant)
 def test_a_contact_block_is_one_evidence_item(assistant: Assistant) -> None:
     """The press release's footer: the name, the number and the address lines read as one fact."""
     source = "presseinformation-netzwerkkonferenz-2007.txt"
-    text = assistant.source_text(source)
+    text = assistant.library.source_text(source)
     assert text is not None
     blocks = [text[s:e] for s, e in line_blocks(text, sentence_spans(text))]
     assert any(b.startswith("Stephanie Fleischmann") and "228 35-26" in b for b in blocks)

@@ -121,11 +121,11 @@ def test_formats_are_ingested_and_cited_with_section_and_page(assistant: Assista
     with pytest.raises(ValueError, match="shares the index"):
         assistant.variant(collection="formats")
     other = build_assistant(assistant.settings.model_copy(update={"corpus_dir": corpus, "collection": "formats"}))
-    report = other.ingest()
+    report = other.library.ingest()
     assert sorted(report.added) == ["bericht.pdf", "seite.html"], report.summary()
     passages = other.retrieve("Fahren die S-Bahn-Züge im Viertelstundentakt?", 3)
     top = next(p for p in passages if "Viertelstundentakt" in p.text)
-    assert top.section == "Verkehr" and other.source_text(top.source)[top.start : top.end] == top.text
+    assert top.section == "Verkehr" and other.library.source_text(top.source)[top.start : top.end] == top.text
     pdf = next(p for p in other.retrieve("Wo liegt der Zeppelinhafen?", 3) if p.source == "bericht.pdf")
     assert pdf.page_end == 2 and pdf.to_json(1)["page_end"] == 2
     first = next(p for p in other.retrieve("Vorgehen der Arbeitsgruppen", 3) if p.source == "bericht.pdf")

@@ -133,7 +133,7 @@ def test_documents_are_uploaded_and_removed_over_the_api(tmp_path, corpus_copy) 
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
     own = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
-    own.ensure_ingested()
+    own.library.ensure_ingested()
     note = "Das Netzwerk Alpenraum hat zwölf Mitgliedsregionen und ein Sekretariat in Innsbruck."
     with serving_api(own) as url:
         files = [
@@ -162,7 +162,7 @@ def test_with_a_login_the_api_needs_a_key(tmp_path, settings) -> None:
     UsersFile(own.users_path).add("pruefer", "sehr-geheim-42")
     key = ApiKeys(own.api_keys_path).add("skript")
     assistant = build_assistant(own)
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     with serving_api(assistant) as url:
         for headers, status in (
             ({}, 401),

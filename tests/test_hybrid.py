@@ -39,7 +39,7 @@ def test_modes_find_the_passage_with_exact_offsets(assistant: Assistant, mode: s
     passages = retriever.retrieve("Wo fand der erste Metropolkongress statt?", 5)
     assert any("22. Januar 2019" in p.text for p in passages)
     for p in passages:
-        assert assistant.source_text(p.source)[p.start : p.end] == p.text
+        assert assistant.library.source_text(p.source)[p.start : p.end] == p.text
         assert -1.0 <= p.score <= 1.0, "scores stay cosines whatever the mode"
 
 
@@ -49,7 +49,7 @@ def test_bm25_follows_ingest(assistant: Assistant, tmp_path) -> None:  # type: i
     extra = assistant.settings.corpus_dir / "zeppelin.txt"
     extra.write_text("Der neue Zeppelinhafen der Region liegt am Neckar und wurde 2030 eröffnet.", encoding="utf-8")
     try:
-        assistant.ingest(extra)
+        assistant.library.ingest(extra)
         assert any("Zeppelinhafen" in p.text for p in retriever.retrieve("Zeppelinhafen", 5))
     finally:
         extra.unlink()

@@ -51,7 +51,7 @@ def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path, monkeypatch
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
 
     calls: list[tuple[str, int, int, int]] = []
-    first = assistant.ingest(progress=lambda *args: calls.append(args))
+    first = assistant.library.ingest(progress=lambda *args: calls.append(args))
     assert len(first.added) == 5 and first.chunks_embedded == assistant.store.count()
     assert [c[1:3] for c in calls] == [(n, 5) for n in range(1, 6)] and calls[-1][3] == first.chunks_embedded
     assert "chunks/s" in first.summary()
@@ -70,7 +70,7 @@ def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path, monkeypatch
     try:
         with monkeypatch.context() as patched:
             patched.setattr("ingest.loader.extract", no_conversion)
-            again = assistant.ingest()
+            again = assistant.library.ingest()
     finally:
         object.__delattr__(assistant.embedder, "get_text_embedding_batch")
     assert again.chunks_embedded == 0 and len(again.unchanged) == 5 and not again.skipped
@@ -80,16 +80,16 @@ def test_incremental_ingest_embeds_only_what_changed(tmp_path: Path, monkeypatch
     edited.write_text(
         edited.read_text(encoding="utf-8") + "\n\nNachtrag: Die Konferenz fand im Haus der Wirtschaft statt."
     )
-    after_edit = assistant.ingest()
+    after_edit = assistant.library.ingest()
     assert after_edit.updated == ["presseinformation-netzwerkkonferenz-2007.txt"]
     assert 0 < after_edit.chunks_embedded < first.chunks_embedded
-    assert "Haus der Wirtschaft" in assistant.source_text("presseinformation-netzwerkkonferenz-2007.txt")
+    assert "Haus der Wirtschaft" in assistant.library.source_text("presseinformation-netzwerkkonferenz-2007.txt")
 
     (corpus / "ikm-metropolitan-regions-germany.txt").unlink()
-    after_delete = assistant.ingest()
+    after_delete = assistant.library.ingest()
     assert after_delete.removed == ["ikm-metropolitan-regions-germany.txt"]
     assert all(p.source != "ikm-metropolitan-regions-germany.txt" for p in assistant.retrieve("IKM since 2001", 10))
-    assert assistant.source_text("ikm-metropolitan-regions-germany.txt") is None
+    assert assistant.library.source_text("ikm-metropolitan-regions-germany.txt") is None
 
 
 def test_bad_files_are_reported_and_lose_nothing(tmp_path: Path, assistant: Assistant) -> None:
@@ -100,19 +100,19 @@ def test_bad_files_are_reported_and_lose_nothing(tmp_path: Path, assistant: Assi
     (corpus / "picture.png").write_bytes(b"\x89PNG\r\n")
     (corpus / "latin1.txt").write_bytes("Größere Übersicht über die Förderprogramme.".encode("latin-1"))
     local = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
-    report = local.ingest()
+    report = local.library.ingest()
     reasons = {item.path.name: item.reason for item in report.skipped}
     assert set(reasons) == {"empty.txt", "binary.txt", "picture.png"}
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
     assert "latin1.txt" in report.added
-    assert "Größere Übersicht" in local.source_text("latin1.txt")
+    assert "Größere Übersicht" in local.library.source_text("latin1.txt")
     assert len(report.added) == 6
 
 
 def test_a_collection_refuses_a_second_embedder(tmp_path: Path) -> None:
     state = tmp_path / "state"
     use = build_assistant(Settings(corpus_dir=CORPUS, state_dir=state, llm_backend="extractive"))
-    use.ingest(CORPUS / "europaeische-metropolregion-stuttgart.txt")
+    use.library.ingest(CORPUS / "europaeische-metropolregion-stuttgart.txt")
     with pytest.raises(EmbedderMismatchError, match="use-multilingual"):
         build_assistant(Settings(corpus_dir=CORPUS, state_dir=state, embedder="e5-small-nano"))
 
@@ -126,9 +126,9 @@ def test_every_setting_is_documented() -> None:
 def test_new_chunking_reindexes_unchanged_files(tmp_path: Path) -> None:
     settings = Settings(corpus_dir=CORPUS, state_dir=tmp_path / "state", llm_backend="extractive")
     first = build_assistant(settings)
-    first.ingest()
+    first.library.ingest()
     chunks_300 = first.store.count()
     bigger = build_assistant(settings.model_copy(update={"chunk_size": 800, "chunk_overlap": 100}))
-    report = bigger.ingest()
+    report = bigger.library.ingest()
     assert len(report.updated) == 5 and 0 < bigger.store.count() < chunks_300
-    assert bigger.ingest().chunks_embedded == 0
+    assert bigger.library.ingest().chunks_embedded == 0

@@ -29,7 +29,7 @@ def test_instructions_in_a_document_do_not_change_the_answer(
             update={"corpus_dir": corpus, "collection": "injection", "llm_backend": "local", "reranker": "none"}
         )
     )
-    hostile.ingest()
+    hostile.library.ingest()
     question = "Wo findet der zweite Metropolkongress statt?"
     assert any(p.source == "hinweis.txt" for p in hostile.retrieve(question, 5)), "the hostile text is retrieved"
     answer = hostile.ask(question)
@@ -79,7 +79,7 @@ def test_a_document_that_dictates_an_answer_is_withheld_and_listed(assistant: As
     question = "In welcher Stadt sitzt das Kompetenzzentrum VDC?"
     upload = tmp_path / "korrektur.txt"
     upload.write_text(DICTATED, encoding="utf-8")
-    report, refused = assistant.add_files([(upload, upload.name)])
+    report, refused = assistant.library.add_files([(upload, upload.name)])
     assert not refused and report.added
     # the answerability gate off: this question lies on its threshold (the upload alone tips
     # it either way), and what is tested here is the guard, not the gate
@@ -88,7 +88,7 @@ def test_a_document_that_dictates_an_answer_is_withheld_and_listed(assistant: As
         unguarded = ungated.variant(instruction_guard=False).ask(question)
         guarded = ungated.ask(question)
     finally:
-        assistant.remove_document(upload.name)
+        assistant.library.remove_document(upload.name)
     assert any(p.source == upload.name for p in unguarded.passages), "without the guard the hostile text is used"
     assert all(p.source != upload.name for p in guarded.passages)
     assert [p.source for p in guarded.withheld] == [upload.name]

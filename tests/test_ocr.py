@@ -54,15 +54,15 @@ def test_ocr_text_is_answered_cited_and_listed(tmp_path: Path) -> None:
     corpus.mkdir()
     render_page(GERMAN, dpi=300, noise=0.002).save(corpus / "scan-metropolregion.png")
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
-    assistant.ensure_ingested()
-    (record,) = assistant.documents()
+    assistant.library.ensure_ingested()
+    (record,) = assistant.library.documents()
     assert record.source == "scan-metropolregion.png" and record.ocr_pages == "1"
     question = "Welche Region ist die Kernregion der Metropolregion Stuttgart?"
     assert "Kernregion" in assistant.retrieve(question, 1)[0].text
     answer = assistant.variant(answerability="off").ask(question)
     cited = answer.citations[0]
     assert cited.passage.source == "scan-metropolregion.png" and cited.quote in answer.answer
-    text = assistant.source_text(cited.passage.source)
+    text = assistant.library.source_text(cited.passage.source)
     assert text is not None and text[cited.quote_start : cited.quote_end] == cited.quote
 
 

@@ -54,7 +54,7 @@ def test_translated_and_reranked_retrieval_keeps_exact_offsets(llm_assistant: As
     passages = full.retrieve("Where does the second Metropolkongress take place?", 5)
     assert any("Heilbronn" in p.text for p in passages[:3])
     for p in passages:
-        assert full.source_text(p.source)[p.start : p.end] == p.text
+        assert full.library.source_text(p.source)[p.start : p.end] == p.text
 
 
 def test_openai_judge_and_rewriter_work_without_logprobs(settings: Settings) -> None:

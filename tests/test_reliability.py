@@ -33,8 +33,8 @@ def test_oversized_and_odd_files_are_named_and_nothing_indexed_is_lost(tmp_path:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     local = build_assistant(_settings(tmp_path, corpus))
-    first = local.ingest()
-    before = {d.source: d.chunks for d in local.documents()}
+    first = local.library.ingest()
+    before = {d.source: d.chunks for d in local.library.documents()}
     assert len(first.added) == 5
 
     with (corpus / "riesig.txt").open("w", encoding="utf-8") as big:  # 50 MB of text
@@ -52,18 +52,18 @@ def test_oversized_and_odd_files_are_named_and_nothing_indexed_is_lost(tmp_path:
     (corpus / "leer.md").write_bytes(b"")
     (corpus / "europaeische-metropolregion-stuttgart.txt").touch()  # unchanged content, new mtime
 
-    report = local.ingest()
+    report = local.library.ingest()
     reasons = {item.path.name: item.reason for item in report.skipped}
     assert "riesig.txt" in reasons["riesig.txt"] and "max_document_mb" in reasons["riesig.txt"]
     assert "binary" in reasons["bild.txt"]
     assert "kaputt.pdf" in reasons and "leer.md" in reasons
     assert report.removed == [] and len(report.unchanged) == 5
     assert report.added == ["steuerzeichen.txt", "unicode.txt"], f"the rest of the work goes on: {report.summary()}"
-    after = {d.source: d.chunks for d in local.documents()}
+    after = {d.source: d.chunks for d in local.library.documents()}
     assert {k: after[k] for k in before} == before, "nothing already indexed is lost"
     assert local.retrieve("Netzwerk Alpenbogen")[0].source == "steuerzeichen.txt"
-    assert "\x07" not in local.source_text("steuerzeichen.txt"), "control characters are not shown"
-    assert local.source_text("unicode.txt") == "Notizen aus Windows: Netzwerk Donauraum."
+    assert "\x07" not in local.library.source_text("steuerzeichen.txt"), "control characters are not shown"
+    assert local.library.source_text("unicode.txt") == "Notizen aus Windows: Netzwerk Donauraum."
 
 
 def _ingest_process(settings: Settings) -> subprocess.Popen[bytes]:
@@ -150,7 +150,7 @@ def test_twenty_concurrent_sessions_get_their_own_answers_while_ingesting(tmp_pa
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     local = build_assistant(_settings(tmp_path, corpus))
-    local.ensure_ingested()
+    local.library.ensure_ingested()
     with serving(local) as url:
         baseline = run_alone(url)
         loaded = run_sessions(url, 20, during=ingest_later(local, tmp_path))
@@ -160,7 +160,7 @@ def test_twenty_concurrent_sessions_get_their_own_answers_while_ingesting(tmp_pa
     assert stored.count_exchanges() == baseline.turns + loaded.turns, "every answer stored once, none lost"
     assert len(stored.list("local")) == len(DIALOGUES) + 20, "one conversation per dialogue session"
     assert not loaded.differing(baseline), loaded.differing(baseline)
-    assert "neu-waehrend-chat.txt" in {d.source for d in local.documents()}
+    assert "neu-waehrend-chat.txt" in {d.source for d in local.library.documents()}
     assert any("Heilbronn" in a for a in baseline.answers[(0, 1)]), "the follow-up used its own history"
 
 

@@ -37,7 +37,7 @@ def test_german_question_finds_english_passage(assistant: Assistant) -> None:
 
 def test_passages_point_into_their_sources(assistant: Assistant) -> None:
     for passage in assistant.retrieve("Metropolregion Stuttgart Netzwerke", 8):
-        source = assistant.source_text(passage.source)
+        source = assistant.library.source_text(passage.source)
         assert source is not None and source[passage.start : passage.end] == passage.text
 
 
@@ -64,7 +64,7 @@ def test_sentence_transformers_model_folder_works_offline(tmp_path) -> None:  # 
     local = build_assistant(
         Settings(corpus_dir=corpus, state_dir=tmp_path, embedder=packaged_minilm_path(), llm_backend="extractive")
     )
-    local.ingest(corpus / "european-networks-stuttgart-region.txt")
+    local.library.ingest(corpus / "european-networks-stuttgart-region.txt")
     top = local.retrieve("How many members does the European Innovation Policy LinkedIn group have?", 3)
     assert any("5,700 members" in p.text for p in top)
     assert local.status().embedder.endswith("model")

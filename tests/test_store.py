@@ -34,7 +34,7 @@ def test_warm_up_builds_the_bm25_index_before_the_first_question(tmp_path, corpu
     from assistant.pipeline import build_assistant
 
     fresh = build_assistant(Settings(corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive"))
-    fresh.ingest()
+    fresh.library.ingest()
     fresh = build_assistant(fresh.settings)  # a new process: nothing built yet
     assert fresh.retriever._signature == ""
     fresh.warm_up().join(timeout=120)
@@ -49,7 +49,7 @@ def test_bm25_index_is_kept_on_disk_and_loaded_by_the_next_start(
 
     settings = Settings(corpus_dir=corpus_copy, state_dir=tmp_path / "state", llm_backend="extractive")
     first = build_assistant(settings)
-    first.ingest()
+    first.library.ingest()
     expected = [p.chunk_id for p in first.retrieve("Metropolkongress Heilbronn", 5)]
     assert list((tmp_path / "state" / "bm25" / "quellen").iterdir()), "the index was written"
 

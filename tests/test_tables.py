@@ -47,12 +47,12 @@ def test_word_html_and_pdf_tables_become_rows_in_document_order(tmp_path: Path) 
 def test_a_table_cell_is_found_and_cited_with_its_row(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus")
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
-    assistant.ensure_ingested()
+    assistant.library.ensure_ingested()
     for item in QUESTIONS:
         rows = [p for p in assistant.retrieve(item.question, 5) if item.row in p.text]
         assert rows and rows[0].source == item.source, item.question
     answer = assistant.variant(answerability="off").ask(QUESTIONS[0].question)
     cited = answer.citations[0]
     assert "Mitglieder: 64" in answer.answer and QUESTIONS[0].row in cited.quote
-    text = assistant.source_text(cited.passage.source)
+    text = assistant.library.source_text(cited.passage.source)
     assert text is not None and text[cited.quote_start : cited.quote_end] == cited.quote

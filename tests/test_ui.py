@@ -149,7 +149,7 @@ def test_what_the_page_says_is_in_the_readers_language(assistant: Assistant, tmp
     assert line.startswith("5 Dokumente, ") and "Antworten: wörtliche Zitate" in line and "/" not in line
     assert "Answers: quotes only" in status_line(assistant, "en")
     assert local_time("2026-11-24T21:15:00+00:00", "de", "Europe/Berlin") == "24.11.2026, 22:15"
-    table = documents_table(assistant.documents(), "de", "Europe/Berlin")
+    table = documents_table(assistant.library.documents(), "de", "Europe/Berlin")
     assert table["headers"][:4] == ["Dokument", "Sprache", "Textabschnitte", "Aufgenommen"]
     assert {row[4] for row in table["data"]} == {""}, "no document of the corpus was read by OCR"
     assert {row[1] for row in table["data"]} == {"Deutsch", "Englisch"}

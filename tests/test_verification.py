@@ -40,7 +40,10 @@ def test_a_marker_to_the_wrong_passage_is_repointed(
     assert [c.n for c in answer.citations] == [1] and answer.answer.endswith("[1]")
     citation = answer.citations[0]
     assert "Heilbronn" in citation.quote
-    assert assistant.source_text(citation.passage.source)[citation.quote_start : citation.quote_end] == citation.quote
+    assert (
+        assistant.library.source_text(citation.passage.source)[citation.quote_start : citation.quote_end]
+        == citation.quote
+    )
     assert not answer.unsupported
 
 
@@ -85,7 +88,8 @@ def test_extractive_citations_carry_the_quoted_sentence(assistant: Assistant) ->
     for citation in answer.citations:
         assert citation.quote_start is not None and citation.quote in answer.answer
         assert (
-            assistant.source_text(citation.passage.source)[citation.quote_start : citation.quote_end] == citation.quote
+            assistant.library.source_text(citation.passage.source)[citation.quote_start : citation.quote_end]
+            == citation.quote
         )
     assert answer.to_json()["citations"][0]["quote"]["text"] == answer.citations[0].quote  # type: ignore[index]
 

@@ -31,12 +31,12 @@ def test_a_watched_folder_follows_new_changed_and_deleted_files(tmp_path: Path, 
     corpus.mkdir()
     (corpus / "start.txt").write_text((corpus_copy / "european-networks-stuttgart-region.txt").read_text())
     assistant = build_assistant(Settings(corpus_dir=corpus, state_dir=tmp_path / "state", llm_backend="extractive"))
-    assistant.ensure_ingested()
-    thread, stop = watch_in_background(corpus, assistant.ingest)
+    assistant.library.ensure_ingested()
+    thread, stop = watch_in_background(corpus, assistant.library.ingest)
     try:
 
         def sources() -> set[str]:
-            return {d.source for d in assistant.documents()}
+            return {d.source for d in assistant.library.documents()}
 
         def probe() -> bool:  # watchfiles gives no "ready" signal: touch a file until it is seen
             (corpus / "probe.txt").write_text(f"Probe {time.monotonic()}: the watcher is listening.")

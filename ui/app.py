@@ -23,7 +23,7 @@ import gradio as gr
 
 from assistant.chat_store import ChatStore, open_chat_store, title_of
 from assistant.conversation import LOCAL_USER, Conversation
-from assistant.feedback import Rating
+from assistant.feedback import Rating, record_feedback
 from assistant.page_view import page_png, quote_page
 from assistant.pipeline import MAX_QUESTION_CHARS, SESSION_OPTIONS, Assistant, InvalidQuestionError, clean_question
 from assistant.types import Answer, Quote, Token
@@ -202,12 +202,12 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         if citation is None:
             return "", ""
         passage = citation.passage
-        text = assistant.source_text(passage.source)
+        text = assistant.library.source_text(passage.source)
         if text is None:
             return html.escape(say(request, "no_source", source=passage.source)), ""
         words = TEXTS[language_of(request)]
         shown = source_html(text, citation, answer.language, words["shortened"])
-        file = assistant.source_file(passage.source) if passage.page is not None else None
+        file = assistant.library.source_file(passage.source) if passage.page is not None else None
         if file is None or file.suffix.lower() != ".pdf":
             return shown, ""
         quote = citation.quote if citation.quote_start is not None else ""
@@ -305,7 +305,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         conversation: Conversation, exchange: int, rating: Rating, comment: str, request: gr.Request
     ) -> None:
         user = user_of(request)
-        assistant.record_feedback(conversation, exchange, rating, comment, user)
+        record_feedback(assistant.settings, conversation, exchange, rating, comment, user)
         if conversation.id is not None:
             chats.rate(user, conversation.id, exchange, rating, comment)
 
@@ -317,14 +317,14 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         def report_progress(name: str, done: int, total: int, chunks: int) -> None:
             progress((done, total), desc=f"{name} · {chunks}")
 
-        report, refused = assistant.add_files([(Path(f), Path(f).name) for f in files], report_progress)
+        report, refused = assistant.library.add_files([(Path(f), Path(f).name) for f in files], report_progress)
         language = language_of(request)
         lines = upload_summary(report, language) + [refused_upload(error, language) for error in refused]
         return "\n\n".join(html.escape(line) for line in lines), *_document_views(request), None
 
     def _document_views(request: gr.Request) -> tuple[Any, Any, Any]:
         """The documents table, the removal choices and the scope choices, from one read of the index."""
-        documents = assistant.documents()
+        documents = assistant.library.documents()
         names = [d.source for d in documents]
         table = documents_table(documents, language_of(request), zone)
         return table, gr.update(choices=names, value=None), gr.update(choices=names)
@@ -344,7 +344,7 @@ def build_ui(assistant: Assistant, chats: ChatStore, evaluations: EvalJobs | Non
         if not source:
             return say(request, "pick_document"), *_document_views(request), gr.update(visible=False)
         try:
-            moved = assistant.remove_document(source)
+            moved = assistant.library.remove_document(source)
         except KeyError:
             message = say(request, "no_source", source=source)
         else:
