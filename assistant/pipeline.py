@@ -64,13 +64,15 @@ class Status:
 class Assistant:
     """Retrieve passages and answer questions with citations, over the documents of its ``library``."""
 
-    def __init__(self, settings: Settings, embedder: BaseEmbedding, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, embedder: BaseEmbedding, store: Store, library: Library | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.retriever = HybridRetriever(store, embedder, settings.retrieval_mode, top_k=settings.top_k)
         #: the documents and their index; every variant shares this one (and its ingest lock)
-        self.library = Library(settings, store, embedder)
+        self.library = library or Library(settings, store, embedder)
         #: set by ``variant``: the assistant whose LLM this one shares
         self._llm_owner: Assistant | None = None
         self._options: dict[tuple, Assistant] = {}
@@ -89,8 +91,7 @@ class Assistant:
         if any(getattr(settings, k) != getattr(self.settings, k) for k in store_fields):
             raise ValueError(f"a variant shares the index; build a new assistant to change {', '.join(store_fields)}")
         llm_fields = ("llm_backend", "llm_model_path", "openai_base_url", "openai_model")
-        variant = Assistant(settings, self.embedder, self.store)
-        variant.library = self.library
+        variant = Assistant(settings, self.embedder, self.store, self.library)
         if all(getattr(settings, k) == getattr(self.settings, k) for k in llm_fields):
             variant._llm_owner = self  # the same LLM, loaded once, when either needs it
         return variant
