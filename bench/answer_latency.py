@@ -40,6 +40,36 @@ log = logging.getLogger("bench.answer_latency")
 
 WARM_UP = "Was ist die Europäische Metropolregion Stuttgart?"
 
+#: the calibration's fixed text: a cached prefix, then the new tokens timed (an evidence prompt's sizes)
+PREFIX_TOKENS, NEW_TOKENS = 560, 200
+
+
+def prompt_rate(settings: Settings) -> float:
+    """llama.cpp's prompt evaluation on this machine now, in tokens per second.
+
+    The answer's first token waits for the evaluation of the question and its evidence
+    (~200 new tokens after the cached fixed part), so this rate, not the pipeline, sets
+    most of it; printing it with every run shows the machine state the figures were
+    measured in (the same 2 cores have run it at 90 to 130 tokens/s).
+    """
+    from llama_cpp import Llama
+
+    from assistant.model_files import ensure_model
+
+    path = settings.llm_model_path or ensure_model(settings.models_dir)
+    model = Llama(model_path=str(path), n_threads=settings.llm_threads, n_ctx=2048, flash_attn=True, verbose=False)
+    prefix = model.tokenize(("Dies ist der feste Teil der Anweisungen. " * 80).encode())[:PREFIX_TOKENS]
+    new = model.tokenize(("Der zweite Kongress findet in Heilbronn statt, sagte der Verband. " * 30).encode())
+    new = new[:NEW_TOKENS]
+    best = float("inf")
+    for _ in range(2):
+        model.reset()
+        model.eval(prefix)
+        started = time.perf_counter()
+        model.eval(new)
+        best = min(best, time.perf_counter() - started)
+    return NEW_TOKENS / best
+
 
 def measure(name: str, state_dir: Path) -> dict[str, float]:
     overrides, dropped = parse_answer_variant(name)
@@ -89,6 +119,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    rate = prompt_rate(Settings()) if any(not b.startswith("extractive") for b in args.backends) else None
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends:
@@ -106,9 +137,14 @@ def main() -> None:
             f"| {r['tokens_per_s']:.1f} |"
         )
     lines.append("(p50 over the questions; first text is the quote, or the first token without one)")
+    if rate is not None:
+        lines.append(
+            f"machine: llama.cpp evaluates {rate:.0f} prompt tokens/s "
+            f"({NEW_TOKENS} new after {PREFIX_TOKENS} cached, {Settings().llm_threads} threads)"
+        )
     print("\n".join(lines))
     if args.out:
-        args.out.write_text(json.dumps(results, indent=2))
+        args.out.write_text(json.dumps({"backends": results, "prompt_tokens_per_s": rate}, indent=2))
 
 
 if __name__ == "__main__":
