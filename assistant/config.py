@@ -35,6 +35,14 @@ def _default_state_dir() -> Path:
     return PROJECT_ROOT / ".quellen"
 
 
+#: the bench that writes each fitted file a setting may name
+_FITTED_BY = {
+    "answerability_file": "bench/answerability.py --fit",
+    "statement_check_file": "bench/verifier.py --signals --fit",
+    "evidence_weights_file": "bench/evidence_weights.py --fit",
+}
+
+
 class Settings(BaseSettings):
     """Everything that changes how quellen ingests, retrieves and answers."""
 
@@ -159,6 +167,11 @@ class Settings(BaseSettings):
         "sentence reaches the support cosine (the check before, weaker on sentences that reuse the evidence's "
         "words).",
     )
+    statement_check_file: Path | None = Field(
+        None,
+        description="The fitted citation check (JSON in the form bench/verifier.py --signals --fit writes, e.g. "
+        "fitted on sentences labelled from your own documents); unset = the packaged assistant/statement_check.json.",
+    )
     evidence_sentences: int = Field(5, ge=1, le=20, description="Evidence items (sentences) the answerer reads.")
     evidence_weights_file: Path | None = Field(
         None,
@@ -229,20 +242,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Berlin, UTC)") from None
         return value
 
-    @field_validator("answerability_file")
+    @field_validator("answerability_file", "statement_check_file", "evidence_weights_file")
     @classmethod
-    def _gate_file_exists(cls, value: Path | None) -> Path | None:
+    def _fitted_file_exists(cls, value: Path | None, info: Any) -> Path | None:
+        """A fitted file that is named must be there: answering without it would silently use another."""
         if value is not None and not value.is_file():
-            raise ValueError(f"answerability_file: no such file {value} (write one with bench/answerability.py --fit)")
-        return value
-
-    @field_validator("evidence_weights_file")
-    @classmethod
-    def _weights_file_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(
-                f"evidence_weights_file: no such file {value} (write one with bench/evidence_weights.py --fit)"
-            )
+            writer = _FITTED_BY[info.field_name]
+            raise ValueError(f"{info.field_name}: no such file {value} (write one with {writer})")
         return value
 
     @field_validator("chunk_overlap")

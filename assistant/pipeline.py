@@ -267,6 +267,8 @@ class Assistant:
             changed.append("no gate" if self.settings.answerability == "off" else f"{self.settings.answerability} gate")
         if self.settings.answerability_file is not None:
             changed.append(f"gate {self.settings.answerability_file.stem}")
+        if self.settings.statement_check_file is not None:
+            changed.append(f"check {self.settings.statement_check_file.stem}")
         if self.settings.evidence_weights_file is not None:
             changed.append(f"evidence weights {self.settings.evidence_weights_file.stem}")
         if self.settings.min_score is not None:

@@ -61,6 +61,7 @@ from assistant.stages import (
     Verify,
     WithholdInstructions,
 )
+from assistant.statement_check import MODEL_FILE as CHECK_FILE
 from assistant.statement_check import load_check
 from assistant.types import Answer, Passage, Quote, StreamEvent, Token, Turn, as_turns
 from assistant.verification import CitationVerifier
@@ -198,7 +199,9 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
 
 def citation_verifier(assistant: Assistant) -> CitationVerifier:
     """The citation check the settings ask for: the fitted statement check, or the cosine alone."""
-    check = load_check(lambda: assistant.checker) if assistant.settings.citation_check == "fitted" else None
+    settings = assistant.settings
+    fitted = settings.statement_check_file or CHECK_FILE
+    check = load_check(lambda: assistant.checker, fitted) if settings.citation_check == "fitted" else None
     return CitationVerifier(assistant.embedder, check=check)
 
 

@@ -14,11 +14,13 @@ probability of "yes, the sources state everything the statement says" for the th
 best-supporting evidence sentences; one prompt per sentence), ``new_words`` (share of the
 sentence's content words in neither the evidence nor the question) and
 ``missing_names`` (capitalised words and numbers after the first word whose first five
-letters occur nowhere in the evidence); assistant/statement_check.py reads them.  The
+letters occur nowhere in the evidence), ``unmatched_names`` (the same where capitals
+mark names: not a German sentence's nouns beside English evidence);
+assistant/statement_check.py reads them.  The
 flags of the whole check as the product runs it (``citation_check = "fitted"``) are
 the combination with the best development AUC, written by ``--fit``; "cos" alone at 0.4
-is the check before.  ``judge_one`` (bench only, never written) asks the same question
-with the one best-supporting evidence sentence as the only source.
+is the check before.  ``judge_one`` asks the same question with the one best-supporting
+evidence item as the only source.
 
     .venv/bin/python bench/verifier.py
     .venv/bin/python bench/verifier.py --signals      # ~5 min on 2 cores (160 model prompts)
@@ -38,7 +40,7 @@ from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.llm import judge_llm
 from assistant.logistic import LogisticModel, fit_logistic, load_models, save_models, threshold_for
-from assistant.statement_check import MODEL_FILE, SIGNALS, best_supporting, judge_statement, statement_signals
+from assistant.statement_check import JUDGE_SOURCES, MODEL_FILE, SIGNALS, statement_signals
 from assistant.verification import SUPPORT_THRESHOLD, CitationVerifier
 from eval.verifier_set import VERIFIER_SET, LabelledSentence, load_verifier_set
 
@@ -59,16 +61,14 @@ def scores(items: Sequence[LabelledSentence], flagged: Sequence[bool]) -> str:
     return f"{recall:.2f} of {len(bad)} / {false_alarms:.2f} of {len(good)}"
 
 
-#: the check's signals and a candidate the product does not compute: the judge with one source sentence
-READ = [*SIGNALS, "judge_one"]
+#: the check's signals, in the order of the fitted table's columns
+READ = SIGNALS
 
 
 def signals(verifier: CitationVerifier, llm: LLM, item: LabelledSentence) -> list[float]:
     """The signals of one labelled sentence (assistant.statement_check), in the order of ``READ``."""
     support = [s.score for s in verifier.supports([item.sentence], item.evidence)[0]]
     values = statement_signals(item.sentence, item.question, item.language, item.evidence, support, llm)
-    best = best_supporting(support, 1)
-    values["judge_one"] = judge_statement(llm, item.sentence, [item.evidence[best[0]].text]) if best else 0.0
     return [values[name] for name in READ]
 
 
@@ -104,19 +104,27 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
         ["judge"],
         ["new_words"],
         ["missing_names"],
+        ["unmatched_names"],
         ["judge", "new_words", "missing_names"],
-        SIGNALS,
+        ["judge", "new_words", "unmatched_names"],
+        ["cos", "judge", "new_words", "unmatched_names"],
+        ["cos", "judge", "new_words", "missing_names", "unmatched_names"],
         ["judge_one"],
         ["judge_one", "new_words", "missing_names"],
+        ["judge_one", "new_words", "unmatched_names"],
+        ["cos", "judge_one", "new_words", "unmatched_names"],
+        ["cos", "judge_one", "new_words", "missing_names", "unmatched_names"],
         ["judge", "judge_one", "new_words", "missing_names"],
+        ["judge", "judge_one", "new_words", "unmatched_names"],
     ):
         columns = [READ.index(n) for n in names]
         fitted_on = f"{VERIFIER_SET.name} dev: {int(dev.sum())} sentences, {int(y[dev].sum())} unsupported"
         model = fit_logistic(x[dev][:, columns], y[dev], names, LogisticModel, fitted_on)
         model.threshold = threshold_for(model.probabilities(x[dev][:, columns]), ~y[dev], 0.1)
-        in_product = set(names) <= set(SIGNALS)
-        dev_auc = row(" + ".join(names) + ("" if in_product else " (bench only)"), model)
-        if in_product and (chosen is None or dev_auc > chosen_auc):  # chosen on the development half only
+        # one judge prompt per answer sentence at most: two would add seconds to every answer
+        one_prompt = sum(name in JUDGE_SOURCES for name in names) <= 1
+        dev_auc = row(" + ".join(names) + ("" if one_prompt else " (bench only: two prompts)"), model)
+        if one_prompt and (chosen is None or dev_auc > chosen_auc):  # chosen on the development half only
             chosen, chosen_auc = model, dev_auc
     if write and chosen is not None:
         save_models(MODEL_FILE, {"check": chosen})

@@ -184,6 +184,7 @@ DROP = "drop-"
 GATE_FILE = "gate="
 #: an answer option that scores the evidence with other weights (``weights=FILE``)
 WEIGHTS_FILE = "weights="
+CHECK_FILE = "check="
 #: an answer option that refuses below another passage cosine (``min-score=0.18``)
 MIN_SCORE = "min-score="
 
@@ -195,6 +196,7 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
     the question pipeline out (``local:drop-quote-cited``): a variant is another list of
     stages, not another flag; ``gate=FILE`` answers with another fitted gate (the one
     before a refit, say), ``weights=FILE`` scores the evidence with other weights,
+    ``check=FILE`` checks the answer's sentences with another fitted citation check,
     ``min-score=0.18`` refuses below another passage cosine (the relevance threshold).
     """
     backend, _, options = name.partition(":")
@@ -207,6 +209,8 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
             dropped.append(option.removeprefix(DROP))
         elif option.startswith(GATE_FILE):
             overrides["answerability_file"] = Path(option.removeprefix(GATE_FILE))
+        elif option.startswith(CHECK_FILE):
+            overrides["statement_check_file"] = Path(option.removeprefix(CHECK_FILE))
         elif option.startswith(WEIGHTS_FILE):
             overrides["evidence_weights_file"] = Path(option.removeprefix(WEIGHTS_FILE))
         elif option.startswith(MIN_SCORE):
@@ -219,7 +223,8 @@ def parse_answer_variant(name: str) -> tuple[dict[str, Any], list[str]]:
         else:
             raise ValueError(
                 f"{name!r}: unknown option {option!r} "
-                f"({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE, {WEIGHTS_FILE}FILE, {MIN_SCORE}COSINE)"
+                f"({', '.join(ANSWER_OPTIONS)}, {DROP}STAGE, {GATE_FILE}FILE, {WEIGHTS_FILE}FILE, "
+                f"{CHECK_FILE}FILE, {MIN_SCORE}COSINE)"
             )
     return overrides, dropped
 

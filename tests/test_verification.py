@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from assistant.config import Settings
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Passage
 from assistant.verification import CitationVerifier, split_statements
@@ -133,13 +136,37 @@ def test_names_across_languages_are_numbers_and_abbreviations_only() -> None:
     evidence = [Passage("metrex.txt", "Observers come from the USA and Asia.", 0, 36, 0.6, language="en")]
     question = "Woher kommen die Beobachter im Netzwerk METREX?"
 
-    def missing(sentence: str, items: list[Passage] = evidence) -> float:
-        return statement_signals(sentence, question, "de", items, [0.6] * len(items), None)["missing_names"]
+    def missing(sentence: str, items: list[Passage] = evidence, signal: str = "unmatched_names") -> float:
+        return statement_signals(sentence, question, "de", items, [0.6] * len(items), None)[signal]
 
-    assert missing("Die Beobachter im Netzwerk kommen aus der USA und Asien.") == 0.0
-    assert missing("Die Beobachter kommen seit 2019 aus der USA und der EU.") == 2.0  # "2019", "EU"
+    for signal in ("missing_names", "unmatched_names"):
+        assert missing("Die Beobachter im Netzwerk kommen aus der USA und Asien.", signal=signal) == 0.0
+        assert missing("Die Beobachter kommen seit 2019 aus der USA und der EU.", signal=signal) == 2.0  # 2019, EU
     german = [*evidence, Passage("de.txt", "Beobachter kommen aus Übersee.", 0, 30, 0.5, language="de")]
-    assert missing("Die Beobachter kommen aus Asien.", german) == 1.0, "with German evidence, 'Asien' must be in it"
+    # the check before: beside one German item every German noun had to be in the evidence
+    assert missing("Die Beobachter kommen aus Asien.", german, "missing_names") == 1.0
+    # now a German sentence's nouns count only against all-German evidence ("Asien" may translate "Asia")
+    assert missing("Die Beobachter kommen aus Asien.", german) == 0.0
+    assert missing("Die Beobachter kommen aus Asien.", german[1:]) == 1.0, "all German: 'Asien' must be there"
+    # an English sentence's capitals are names: "Ulm" must be in English evidence
+    english = statement_signals("Observers come from Ulm.", "Where?", "en", evidence, [0.6], None)
+    assert english["unmatched_names"] == 1.0
+
+
+def test_capitals_are_names_where_the_language_marks_names_with_them() -> None:
+    from assistant.statement_check import capitals_are_names
+
+    assert capitals_are_names("en", ["de", "en"]) and not capitals_are_names("en", ["de"])
+    assert capitals_are_names("de", ["de", "de"]) and not capitals_are_names("de", ["de", "en"])
+
+
+def test_the_check_asks_the_judge_only_for_the_signals_its_model_uses() -> None:
+    """A model without judge signals runs no prompt (``wanted``); the judge signals need a judge model."""
+    from assistant.statement_check import statement_signals
+
+    evidence = [Passage("a.txt", "Der Kongress findet in Heilbronn statt.", 0, 38, 0.6, language="de")]
+    values = statement_signals("Er findet in Heilbronn statt.", "Wo?", "de", evidence, [0.7], None, ["cos"])
+    assert "judge" not in values and "judge_one" not in values and values["cos"] == 0.7
 
 
 @pytest.mark.llm
@@ -150,7 +177,7 @@ def test_the_fitted_check_runs_in_the_pipeline_with_the_local_model(
     from assistant.question_pipeline import citation_verifier
 
     checked = citation_verifier(llm_assistant)
-    assert checked.check is not None and "judge" in checked.check.model.features
+    assert checked.check is not None and {"judge", "judge_one"} & set(checked.check.model.features)
     question = "Wo findet der zweite Metropolkongress statt?"
     supported = "Der zweite Metropolkongress findet am 20. September 2022 in Heilbronn statt [1]."
     invented = "Die Stadt Ulm und das Land Bayern bezahlen den Kongress gemeinsam mit 4711 Euro."
@@ -160,3 +187,21 @@ def test_the_fitted_check_runs_in_the_pipeline_with_the_local_model(
     assert llm_assistant.checker is not llm_assistant.llm, "the answer context keeps its evaluated prompt"
     cosine_only = citation_verifier(llm_assistant.variant(citation_check="cosine"))
     assert cosine_only.check is None
+
+
+def test_a_check_fitted_elsewhere_is_used_and_named(assistant: Assistant, tmp_path: Path) -> None:
+    """``statement_check_file`` (eval: ``local:check=FILE``) checks with FILE's model; the answer label says so."""
+    from assistant.logistic import LogisticModel, save_models
+    from assistant.question_pipeline import citation_verifier
+    from eval.runner import parse_answer_variant
+
+    path = tmp_path / "names-only.json"
+    save_models(path, {"check": LogisticModel(["missing_names"], [0.0], [1.0], [4.0], -2.0, threshold=0.5)})
+    overrides, dropped = parse_answer_variant(f"local:check={path}")
+    assert overrides == {"llm_backend": "local", "statement_check_file": path} and dropped == []
+    variant = assistant.variant(statement_check_file=path)
+    check = citation_verifier(variant).check
+    assert check is not None and check.model.features == ["missing_names"]
+    assert variant.answer_label.endswith("[check names-only]")
+    with pytest.raises(ValueError, match="statement_check_file: no such file"):
+        Settings(statement_check_file=tmp_path / "none.json")
