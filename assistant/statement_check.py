@@ -3,8 +3,9 @@
 The support cosine alone (:mod:`assistant.verification`) lets most invented sentences
 through: a sentence that recombines the evidence's own words ("Dieser Kongress ist Teil
 des Verband Region Stuttgart, der …") is close to it in embedding space.  On the
-labelled sentences of ``eval/questions/verifier.jsonl`` it flags 0.21 (dev) / 0.31
-(test) of the unsupported ones.  Four signals together do better:
+labelled sentences of ``eval/questions/verifier.jsonl`` (the first 160) it flagged 0.21
+(dev) / 0.31 (test) of the unsupported ones.  These signals together do better (the
+fitted file names the ones it combines):
 
 * ``cos``: the best support cosine of the sentence (today's check),
 * ``judge``: the model's probability of "yes" when asked whether the three
