@@ -17,6 +17,7 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -267,6 +268,11 @@ def rewrite_llm(llm: LLM, context: int = REWRITE_CONTEXT) -> LLM:
     return llm
 
 
+def local_model_path(settings: Settings) -> Path:
+    """The GGUF file of the local model: the one the settings name, else the packaged one (unpacked once)."""
+    return settings.llm_model_path or ensure_model(settings.models_dir)
+
+
 def build_llm(settings: Settings) -> LLM | None:
     """The answer LLM named by ``settings.llm_backend``; ``None`` for extractive answers."""
     if settings.llm_backend == "extractive":
@@ -287,7 +293,7 @@ def build_llm(settings: Settings) -> LLM | None:
             timeout=120.0,
             max_retries=1,
         )
-    model_path = settings.llm_model_path or ensure_model(settings.models_dir)
+    model_path = local_model_path(settings)
     log.info("loading local LLM %s", model_path)
     return LlamaCppChat(
         model_path=str(model_path),
@@ -311,8 +317,7 @@ def judge_llm(settings: Settings, answer_llm: LLM | None) -> LLM:
     """
     if answer_llm is not None:
         return answer_llm
-    model_path = str(settings.llm_model_path or ensure_model(settings.models_dir))
-    return _local_judge(model_path, settings.llm_threads, settings.llm_context)
+    return _local_judge(str(local_model_path(settings)), settings.llm_threads, settings.llm_context)
 
 
 @functools.lru_cache(maxsize=2)

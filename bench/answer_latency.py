@@ -50,14 +50,13 @@ def prompt_rate(settings: Settings) -> float:
     The answer's first token waits for the evaluation of the question and its evidence
     (~200 new tokens after the cached fixed part), so this rate, not the pipeline, sets
     most of it; printing it with every run shows the machine state the figures were
-    measured in (the same 2 cores have run it at 90 to 130 tokens/s).
+    measured in (the same 2 cores have run it at 90 to 130 tokens/s).  The model is
+    loaded as the product loads it (:class:`LlamaCppChat`), then driven token by token.
     """
-    from llama_cpp import Llama
+    from assistant.llm import LlamaCppChat, local_model_path
 
-    from assistant.model_files import ensure_model
-
-    path = settings.llm_model_path or ensure_model(settings.models_dir)
-    model = Llama(model_path=str(path), n_threads=settings.llm_threads, n_ctx=2048, flash_attn=True, verbose=False)
+    chat = LlamaCppChat(model_path=str(local_model_path(settings)), n_threads=settings.llm_threads, n_ctx=2048)
+    model = chat._llama
     prefix = model.tokenize(("Dies ist der feste Teil der Anweisungen. " * 80).encode())[:PREFIX_TOKENS]
     new = model.tokenize(("Der zweite Kongress findet in Heilbronn statt, sagte der Verband. " * 30).encode())
     new = new[:NEW_TOKENS]
@@ -119,7 +118,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    rate = prompt_rate(Settings()) if any(not b.startswith("extractive") for b in args.backends) else None
+    settings = Settings()
+    rate = prompt_rate(settings) if any(not b.startswith("extractive") for b in args.backends) else None
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends:
@@ -140,7 +140,7 @@ def main() -> None:
     if rate is not None:
         lines.append(
             f"machine: llama.cpp evaluates {rate:.0f} prompt tokens/s "
-            f"({NEW_TOKENS} new after {PREFIX_TOKENS} cached, {Settings().llm_threads} threads)"
+            f"({NEW_TOKENS} new after {PREFIX_TOKENS} cached, {settings.llm_threads} threads)"
         )
     print("\n".join(lines))
     if args.out:

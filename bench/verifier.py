@@ -61,15 +61,11 @@ def scores(items: Sequence[LabelledSentence], flagged: Sequence[bool]) -> str:
     return f"{recall:.2f} of {len(bad)} / {false_alarms:.2f} of {len(good)}"
 
 
-#: the check's signals, in the order of the fitted table's columns
-READ = SIGNALS
-
-
 def signals(verifier: CitationVerifier, llm: LLM, item: LabelledSentence) -> list[float]:
-    """The signals of one labelled sentence (assistant.statement_check), in the order of ``READ``."""
+    """The signals of one labelled sentence (assistant.statement_check), in the order of ``SIGNALS``."""
     support = [s.score for s in verifier.supports([item.sentence], item.evidence)[0]]
     values = statement_signals(item.sentence, item.question, item.language, item.evidence, support, llm)
-    return [values[name] for name in READ]
+    return [values[name] for name in SIGNALS]
 
 
 def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], write: bool) -> None:
@@ -85,7 +81,7 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
 
     def row(label: str, model: LogisticModel) -> float:
         """Print the model's row (AUC, flags at its threshold, per half); return its development AUC."""
-        p = model.probabilities(x[:, [READ.index(n) for n in model.features]])
+        p = model.probabilities(x[:, [SIGNALS.index(n) for n in model.features]])
         flagged = p >= model.threshold
         cells = [
             scores([i for i, m in zip(items, part, strict=True) if m], list(flagged[part])) for part in (dev, ~dev)
@@ -117,7 +113,7 @@ def fitted_check(verifier: CitationVerifier, items: Sequence[LabelledSentence], 
         ["judge", "judge_one", "new_words", "missing_names"],
         ["judge", "judge_one", "new_words", "unmatched_names"],
     ):
-        columns = [READ.index(n) for n in names]
+        columns = [SIGNALS.index(n) for n in names]
         fitted_on = f"{VERIFIER_SET.name} dev: {int(dev.sum())} sentences, {int(y[dev].sum())} unsupported"
         model = fit_logistic(x[dev][:, columns], y[dev], names, LogisticModel, fitted_on)
         model.threshold = threshold_for(model.probabilities(x[dev][:, columns]), ~y[dev], 0.1)

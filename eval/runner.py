@@ -184,6 +184,7 @@ DROP = "drop-"
 GATE_FILE = "gate="
 #: an answer option that scores the evidence with other weights (``weights=FILE``)
 WEIGHTS_FILE = "weights="
+#: an answer option that checks the answer's sentences with another fitted citation check (``check=FILE``)
 CHECK_FILE = "check="
 #: an answer option that refuses below another passage cosine (``min-score=0.18``)
 MIN_SCORE = "min-score="
