@@ -116,6 +116,11 @@ class LlamaCppChat(CustomLLM):
 
         return generate()
 
+    def prefill(self, messages: Sequence[ChatMessage]) -> None:
+        """Evaluate ``messages`` now, so that a later prompt opening the same way starts after them."""
+        with self._lock:
+            self._request(messages, stream=False, max_tokens=1)
+
     @property
     def last_usage(self) -> dict[str, int]:
         """Token counts of the latest streamed generation."""
@@ -181,6 +186,16 @@ class LlamaCppChat(CustomLLM):
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         for response in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)]):
             yield CompletionResponse(text=response.message.content or "", delta=response.delta)
+
+
+def prefill(llm: LLM, messages: Sequence[ChatMessage]) -> None:
+    """Have ``llm`` evaluate the fixed start of a prompt ahead of the first question that uses it.
+
+    Only the local model keeps what it evaluated in this process (~560 tokens of system
+    prompt and worked examples: ~6 s on 2 cores); an endpoint is not asked anything.
+    """
+    if isinstance(llm, LlamaCppChat):
+        llm.prefill(messages)
 
 
 def limited(llm: LLM, max_tokens: int, logprobs: bool = False) -> LLM:

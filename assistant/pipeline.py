@@ -16,12 +16,13 @@ from functools import cached_property
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
+from assistant.answering import evidence_messages
 from assistant.cleaning import MAX_QUESTION_CHARS, InvalidQuestionError, clean_question
 from assistant.config import Settings
 from assistant.embeddings import load_embedder
 from assistant.followup import adds_context, leans_on, standalone_query
 from assistant.library import Library
-from assistant.llm import build_llm, describe_llm, judge_llm, rewrite_llm
+from assistant.llm import build_llm, describe_llm, judge_llm, prefill, rewrite_llm
 from assistant.parts import PartwisePipeline
 from assistant.query_transform import QueryRewriter
 from assistant.question_pipeline import QuestionPipeline, build_question_pipeline, build_search_pipeline
@@ -193,14 +194,25 @@ class Assistant:
         return LlmJudgeReranker(self.llm, self.settings.rerank_candidates)
 
     def warm_up(self) -> threading.Thread:
-        """Prepare, in a background thread, what the first question would otherwise wait for (the BM25 index).
+        """Prepare, in a background thread, what the first question would otherwise wait for.
 
-        The chat calls it at start so a large collection does not make its first user wait;
-        a question asked meanwhile waits for the same build instead of starting another.
+        The chat and the HTTP server call it at start, so their first user does not wait
+        for the BM25 index (20 s at 61,000 chunks), the local model's loading, or the
+        evaluation of the fixed prompt parts (system prompts and worked examples) in the
+        answer and translation contexts (bench/answer_latency.py measures the first question
+        with and without).  A question asked meanwhile waits for the same work rather than
+        repeating it.
         """
-        thread = threading.Thread(target=self.retriever.warm_up, name="quellen-warm-up", daemon=True)
+        thread = threading.Thread(target=self._warm_up, name="quellen-warm-up", daemon=True)
         thread.start()
         return thread
+
+    def _warm_up(self) -> None:
+        self.retriever.warm_up()
+        if self.llm_features and self.settings.llm_backend != "openai":
+            prefill(self.judge, evidence_messages("", "de", []))  # the answer LLM when there is one
+            if self.rewriter is not None:
+                self.rewriter.prefill()
 
     # --- questions ---
     def retrieve(self, question: str, k: int | None = None, history: Sequence[str | Turn] = ()) -> list[Passage]:

@@ -26,7 +26,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
 from assistant.followup import leans_on
-from assistant.llm import limited
+from assistant.llm import limited, prefill
 from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.types import Language, Turn, as_turns
 
@@ -74,10 +74,13 @@ class QueryRewriter:
         prompt = f"Earlier questions:\n{earlier}\n\nLast question: {question}\n\nRewritten last question:"
         return self._generate(_STANDALONE_SYSTEM, prompt, fallback=question)
 
+    def prefill(self) -> None:
+        """Evaluate the translation prompt's fixed start (local model) before the first question needs it."""
+        prefill(self.llm, _messages(_TRANSLATE_SYSTEM, _translate_prompt("", "en")))
+
     def translate(self, question: str, target: Language) -> str:
         """``question`` in ``target`` language ("de" or "en")."""
-        prompt = f"Translate this question into {_LANGUAGE_NAME[target]}:\n{question}"
-        return self._generate(_TRANSLATE_SYSTEM, prompt, fallback=question)
+        return self._generate(_TRANSLATE_SYSTEM, _translate_prompt(question, target), fallback=question)
 
     def _generate(self, system: str, prompt: str, fallback: str) -> str:
         key = (system, prompt)
@@ -85,12 +88,8 @@ class QueryRewriter:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        messages = [
-            ChatMessage(role=MessageRole.SYSTEM, content=system),
-            ChatMessage(role=MessageRole.USER, content=prompt),
-        ]
         try:
-            text = self.llm.chat(messages, max_tokens=MAX_QUERY_TOKENS).message.content or ""
+            text = self.llm.chat(_messages(system, prompt), max_tokens=MAX_QUERY_TOKENS).message.content or ""
         except Exception:  # an unreachable endpoint must not stop retrieval
             log.warning("query rewrite failed; searching with the question as asked", exc_info=True)
             return fallback
@@ -100,6 +99,14 @@ class QueryRewriter:
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return result
+
+
+def _translate_prompt(question: str, target: Language) -> str:
+    return f"Translate this question into {_LANGUAGE_NAME[target]}:\n{question}"
+
+
+def _messages(system: str, prompt: str) -> list[ChatMessage]:
+    return [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=prompt)]
 
 
 def _turn_lines(turn: Turn) -> str:

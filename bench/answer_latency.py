@@ -5,9 +5,10 @@ answer backend given, against a fresh index of the default corpus in a temporary
 folder.  ``BACKEND:OPTION[+OPTION]`` (the options of ``quellen eval --backends``)
 measures another question pipeline in the same run (``local:passages`` is the pipeline
 before evidence selection, ``local:no-gate`` the one without the answerability gate),
-so a change and its baseline are compared on one machine state.  Each backend answers one warm-up question
-first (model load, the answer prompt's fixed part), as a running chat has.  Ratios are
-printed against the first backend given.
+so a change and its baseline are compared on one machine state.  Each backend first runs
+the start's warm-up (:meth:`Assistant.warm_up`: model load, the fixed prompt parts) and
+answers one question, as a running chat has; the first question of a session is timed
+with and without that warm-up.  Ratios are printed against the first backend given.
 
     .venv/bin/python bench/answer_latency.py --backends extractive:passages extractive local:passages local
 """
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.pipeline import build_assistant
+from assistant.pipeline import Assistant, build_assistant
 from assistant.types import Answer, Quote, Token
 from eval.runner import parse_answer_variant
 
@@ -70,45 +71,59 @@ def prompt_rate(settings: Settings) -> float:
     return NEW_TOKENS / best
 
 
-def measure(name: str, state_dir: Path) -> dict[str, float]:
+def started_assistant(name: str, state_dir: Path) -> Assistant:
+    """The assistant ``name`` names, over the ingested default corpus, nothing loaded or evaluated yet."""
     overrides, dropped = parse_answer_variant(name)
     assistant = build_assistant(Settings(state_dir=state_dir, **overrides))
     assistant.library.ensure_ingested()
-    assistant = assistant.without_stages(*dropped)
+    return assistant.without_stages(*dropped)
+
+
+def timed(assistant: Assistant, question: str) -> dict[str, float]:
+    """First text, first token, total and prompt size of one streamed answer."""
+    t0 = time.perf_counter()
+    first_text = first_token = None
+    pieces = 0
+    answer: Answer | None = None
+    for event in assistant.ask_stream(question):
+        now = time.perf_counter() - t0
+        if isinstance(event, Quote | Token):
+            first_text = first_text or now
+        if isinstance(event, Token):
+            pieces += 1
+            first_token = first_token or now
+        elif isinstance(event, Answer):
+            answer = event
+    total = time.perf_counter() - t0
+    assert answer is not None
+    generation = total - (first_token or total)
+    log.info("first token %.2fs, total %.1fs: %s", first_token or total, total, answer.answer[:100].replace("\n", " "))
+    return {
+        "retrieval": answer.timings.get("retrieval", 0.0),
+        "first_text": first_text or total,
+        "first_token": first_token or total,
+        "total": total,
+        "tokens_per_s": pieces / generation if generation > 0 and pieces > 1 else 0.0,
+        "prompt_tokens": float(answer.usage.get("prompt_tokens", 0)),
+    }
+
+
+def measure(name: str, state_dir: Path) -> dict[str, float]:
+    """p50 figures of the timed questions, and the first question of a session with and without the warm-up.
+
+    The first question right after start pays for the model's loading and the fixed
+    prompt parts unless the start's warm-up (:meth:`Assistant.warm_up`, which the chat
+    and the HTTP server run) did that before; both are timed on assistants of their own.
+    """
+    cold = timed(started_assistant(name, state_dir), WARM_UP)["first_token"]
+    assistant = started_assistant(name, state_dir)
     started = time.perf_counter()
-    assistant.ask(WARM_UP)  # model load and the fixed prompt part, outside the timed questions
-    load_seconds = time.perf_counter() - started
-    rows = []
-    for question in QUESTIONS:
-        t0 = time.perf_counter()
-        first_text = first_token = None
-        pieces = 0
-        answer: Answer | None = None
-        for event in assistant.ask_stream(question):
-            now = time.perf_counter() - t0
-            if isinstance(event, Quote | Token):
-                first_text = first_text or now
-            if isinstance(event, Token):
-                pieces += 1
-                first_token = first_token or now
-            elif isinstance(event, Answer):
-                answer = event
-        total = time.perf_counter() - t0
-        assert answer is not None
-        generation = total - (first_token or total)
-        rows.append(
-            {
-                "retrieval": answer.timings.get("retrieval", 0.0),
-                "first_text": first_text or total,
-                "first_token": first_token or total,
-                "total": total,
-                "tokens_per_s": pieces / generation if generation > 0 and pieces > 1 else 0.0,
-                "prompt_tokens": float(answer.usage.get("prompt_tokens", 0)),
-            }
-        )
-        log.info("%s %.1fs %s", name, total, answer.answer[:120].replace("\n", " "))
+    assistant.warm_up().join()
+    warm_up_seconds = time.perf_counter() - started
+    warmed = timed(assistant, WARM_UP)["first_token"]  # also: a running chat has answered before
+    rows = [timed(assistant, question) for question in QUESTIONS]
     summary = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-    summary["load"] = load_seconds
+    summary.update(load=warm_up_seconds, first_cold=cold, first_warmed=warmed)
     return summary
 
 
@@ -126,17 +141,21 @@ def main() -> None:
             results[backend] = measure(backend, Path(tmp))
     base = next(iter(results.values()))
     lines = [
-        "| backend | warm-up s | retrieval s | first text s | first token s | total s | total x first "
-        "| prompt tokens | tokens/s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| backend | start's warm-up s | first question's first token s: cold / warmed | retrieval s "
+        "| first text s | first token s | total s | total x first | prompt tokens | tokens/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for backend, r in results.items():
         lines.append(
-            f"| {backend} | {r['load']:.1f} | {r['retrieval']:.3f} | {r['first_text']:.2f} | {r['first_token']:.2f} "
+            f"| {backend} | {r['load']:.1f} | {r['first_cold']:.2f} / {r['first_warmed']:.2f} "
+            f"| {r['retrieval']:.3f} | {r['first_text']:.2f} | {r['first_token']:.2f} "
             f"| {r['total']:.2f} | {r['total'] / base['total']:.2f} | {r['prompt_tokens']:.0f} "
             f"| {r['tokens_per_s']:.1f} |"
         )
-    lines.append("(p50 over the questions; first text is the quote, or the first token without one)")
+    lines.append(
+        "(p50 over the questions, asked after the start's warm-up and one first question; "
+        "first text is the quote, or the first token without one)"
+    )
     if rate is not None:
         lines.append(
             f"machine: llama.cpp evaluates {rate:.0f} prompt tokens/s "

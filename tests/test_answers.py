@@ -206,3 +206,25 @@ def test_strong_first_evidence_skips_the_translation_and_the_second_search(setti
     assert len(asked) == 4, "the answerability judge, the answer, the check of its one statement, the pick"
     assert "Reply yes or no" in asked[0] and asked[1].endswith("Answer in German.") and "Statement:" in asked[2]
     assert asked[3].endswith(PICK_QUESTION)
+
+
+@pytest.mark.llm
+def test_the_start_s_warm_up_evaluates_the_fixed_prompt_parts_before_the_first_question(settings: Settings) -> None:
+    """The chat's warm-up leaves the answer prompt's worked examples and the translation prompt evaluated.
+
+    Without it the first question of a session waited for them (~10 s more on 2 cores,
+    bench/answer_latency.py); with it the answer context already holds the fixed part
+    that every evidence prompt opens with.
+    """
+    from assistant.answering import evidence_messages
+
+    fresh = build_assistant(settings.model_copy(update={"llm_backend": "local"}))
+    assert fresh.llm._llama.n_tokens == 0 and fresh.rewriter.llm._llama.n_tokens == 0
+    fresh.warm_up().join(timeout=300)
+    fixed = evidence_messages("", "de", [])[:-1]  # system prompt and worked examples
+    fixed_tokens = fresh.llm._llama.tokenize(
+        "".join(f"<|im_start|>{m.role.value}\n{m.content}<|im_end|>\n" for m in fixed).encode(), special=True
+    )
+    held = list(fresh.llm._llama.input_ids[: len(fixed_tokens)])
+    assert fresh.llm._llama.n_tokens > len(fixed_tokens) and held == fixed_tokens
+    assert fresh.rewriter.llm._llama.n_tokens > 20, "the translation prompt's system part is evaluated"
