@@ -112,12 +112,20 @@ class LlmAnswerer:
         self.name = name
         self.messages = messages
 
-    def stream(self, question: str, language: Language, passages: Sequence[Passage]) -> Iterator[StreamEvent]:
+    def stream(
+        self,
+        question: str,
+        language: Language,
+        passages: Sequence[Passage],
+        after_first_token: Callable[[], bool] | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Tokens, then the answer; ``after_first_token`` goes to the local model (see ``LlamaCppChat.stream_chat``)."""
         started = time.perf_counter()
         messages = self.messages(question, language, passages)
         text = ""
         first_token: float | None = None
-        for response in self.llm.stream_chat(messages):
+        options = {"after_first_token": after_first_token} if after_first_token is not None else {}
+        for response in self.llm.stream_chat(messages, **options):
             delta = response.delta or ""
             if delta and first_token is None:
                 first_token = time.perf_counter() - started

@@ -130,7 +130,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     if args.stream:
         sys.stdout.write("\n\n")
-        if answer.answer and not answer.refused:
+        if answer.refused:  # what streamed (the quote, a first token) is withdrawn: say so
+            sys.stdout.write(f"{answer.answer}\n\n")
+        elif answer.answer:
             sys.stdout.write(f"(cleaned) {answer.answer}\n\n")
     else:
         sys.stdout.write(answer.answer + "\n\n")

@@ -149,6 +149,13 @@ class Settings(BaseSettings):
         "loads the packaged local model for it, and lets it translate: ~3 s per question); search: the same "
         "from the search signals alone (no model call, weaker); off: only the relevance threshold refuses.",
     )
+    judge_during_answer: bool = Field(
+        True,
+        description="With the local LLM, ask the answerability judgement right after the answer's first token "
+        "rather than before it (the same judgement and decision; a refusal then replaces the token shown): the "
+        "first token comes ~0.4 s earlier. False: judge before answering (the order before; OpenAI-compatible "
+        "endpoints and the extractive backend always do).",
+    )
     answerability_file: Path | None = Field(
         None,
         description="The fitted gate models (JSON written by bench/answerability.py --fit --out FILE, e.g. fitted "

@@ -16,7 +16,7 @@ import functools
 import logging
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class LlamaCppChat(CustomLLM):
     max_tokens: int = 384
     temperature: float = 0.0
     _llama: Any = PrivateAttr()
-    _lock: threading.Lock = PrivateAttr()
+    _lock: threading.RLock = PrivateAttr()
     #: token counts of the latest generation (prompt, completion), for the eval's prompt-size figures
     _usage: dict[str, int] = PrivateAttr(default_factory=dict)
 
@@ -68,7 +68,9 @@ class LlamaCppChat(CustomLLM):
             flash_attn=True,
             verbose=False,
         )
-        self._lock = threading.Lock()
+        # re-entrant: work done aside in the middle of a generation (stream_chat's
+        # after_first_token) uses the model from the generating thread
+        self._lock = threading.RLock()
 
     @classmethod
     def class_name(cls) -> str:
@@ -100,10 +102,20 @@ class LlamaCppChat(CustomLLM):
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream the reply to ``messages``.
+
+        ``after_first_token``: a callable run once the first piece has gone out, before
+        the second is generated; it may use this model (the answerability judgement),
+        after which the generation's state is put back.  When it returns ``False`` the
+        generation stops there.
+        """
+        aside: Callable[[], bool] | None = kwargs.get("after_first_token")
+
         def generate() -> ChatResponseGen:
             with self._lock:
                 text = ""
                 generated = 0
+                pending = aside
                 for chunk in self._request(messages, stream=True):
                     delta = chunk["choices"][0]["delta"].get("content") or ""
                     if not delta:
@@ -111,10 +123,38 @@ class LlamaCppChat(CustomLLM):
                     generated += 1
                     text += delta
                     yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+                    if pending is not None:
+                        go_on, pending = self._aside(pending), None
+                        if not go_on:
+                            break
                 # llama.cpp holds prompt + generated tokens; streamed pieces are one token each
                 self._usage = {"prompt_tokens": self._llama.n_tokens - generated, "completion_tokens": generated}
 
         return generate()
+
+    def _aside(self, work: Callable[[], bool]) -> bool:
+        """Run ``work`` in the middle of a generation, then restore what the generation had evaluated.
+
+        ``work`` evaluates prompts of its own (the judge's shares the answer prompt up to
+        its last line), so afterwards the tokens the generation held are evaluated again
+        from the first one that differs (the answer's last line, ~20 tokens), and its
+        sampler is put back; the suspended generation then goes on as if nothing happened.
+        """
+        llama = self._llama
+        held = llama.input_ids[: llama.n_tokens].copy()
+        sampler = llama._sampler
+        try:
+            return work()
+        finally:
+            now = llama.input_ids[: llama.n_tokens]
+            kept = 0
+            while kept < min(len(now), len(held)) and now[kept] == held[kept]:
+                kept += 1
+            llama.n_tokens = kept
+            llama._ctx.kv_cache_seq_rm(-1, kept, -1)
+            if kept < len(held):
+                llama.eval(held[kept:].tolist())
+            llama._sampler = sampler
 
     def prefill(self, messages: Sequence[ChatMessage]) -> None:
         """Evaluate ``messages`` now, so that a later prompt opening the same way starts after them."""

@@ -40,6 +40,7 @@ from assistant.answering import EvidenceQuoter, ExtractiveAnswerer, LlmAnswerer,
 from assistant.cleaning import clean_question
 from assistant.evidence import WEIGHTS_FILE, EvidenceSelector, EvidenceWeights
 from assistant.instruction_guard import load_guard
+from assistant.llm import LlamaCppChat
 from assistant.parts import PartwisePipeline
 from assistant.pick import PickedFirst, PickEvidence
 from assistant.scope import scope_of
@@ -67,6 +68,8 @@ from assistant.types import Answer, Passage, Quote, StreamEvent, Token, Turn, as
 from assistant.verification import CitationVerifier
 
 if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
     from assistant.pipeline import Assistant
 
 Recipe = Literal["evidence", "passages"]
@@ -164,7 +167,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         neighbours=settings.evidence_neighbours,
     )
     quoter = EvidenceQuoter()
-    answerable = answerability_gate(assistant)
+    answerable = answerability_gate(assistant, llm)
     searches_again = bool(translate or rerank)
     if searches_again:  # the answerability gate after the translated search decides
         gate = RelevanceGate(settings.relevance_threshold, assistant.answerer_name, "gate-first", second_chance=True)
@@ -205,16 +208,23 @@ def citation_verifier(assistant: Assistant) -> CitationVerifier:
     return CitationVerifier(assistant.embedder, check=check)
 
 
-def answerability_gate(assistant: Assistant) -> list[Stage]:
-    """The answerability gate the settings ask for (none when ``answerability="off"``)."""
-    mode = assistant.settings.answerability
+def answerability_gate(assistant: Assistant, llm: LLM | None = None) -> list[Stage]:
+    """The answerability gate the settings ask for (none when ``answerability="off"``).
+
+    With the local answer model ``llm`` as judge, the judgement waits for the answer's
+    first token (``judge_during_answer``): the answer prompt is evaluated first, so the
+    judge's yes/no line no longer delays the answer.
+    """
+    settings = assistant.settings
+    mode = settings.answerability
     if mode == "off":
         return []
-    models = load_models(assistant.settings.answerability_file or MODEL_FILE)
+    models = load_models(settings.answerability_file or MODEL_FILE)
     model = models[mode]
     judge = (lambda: assistant.judge) if model.needs_judge else None
     fallback = models["search"] if model.needs_judge else None
-    return [AnswerabilityGate(model, judge, assistant.answerer_name, fallback)]
+    during = settings.judge_during_answer and model.needs_judge and isinstance(llm, LlamaCppChat)
+    return [AnswerabilityGate(model, judge, assistant.answerer_name, fallback, during_answer=during)]
 
 
 def build_search_pipeline(assistant: Assistant, k: int) -> QuestionPipeline:

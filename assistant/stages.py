@@ -64,6 +64,9 @@ class QuestionState:
     withheld: list[Passage] = field(default_factory=list)
     #: the answerability gate's probability that the evidence does not answer
     unanswerable: float | None = None
+    #: the answerability judgement left for the answer's first token (see :class:`AnswerabilityGate`);
+    #: returns whether the question is answered
+    judge_during_answer: Callable[[], bool] | None = None
     #: the answerer refused and the quoted evidence stands in for its answer
     fell_back: bool = False
     #: the source patterns the search was limited to (empty: every document)
@@ -245,15 +248,29 @@ class AnswerabilityGate:
         judge: Callable[[], LLM] | None,
         backend: str,
         fallback: AnswerabilityModel | None = None,
+        during_answer: bool = False,
     ) -> None:
         self.model = model
         #: gives the judge model, loaded on the first question (not when the pipeline is built)
         self.judge = judge
         self.backend = backend
         self.fallback = fallback
+        #: leave the judgement to the answer's first token (:class:`Generate` asks it): the
+        #: judge is the local answer model, whose yes/no line otherwise delays that token by
+        #: ~0.4 s; asked after it, the line costs the same and the answer starts without it
+        self.during_answer = during_answer
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         judge = self.judge() if self.judge is not None else None
+        if self.during_answer and judge is not None:
+            state.judge_during_answer = lambda: self.decide(state, judge)
+        else:
+            self.decide(state, judge)
+        yield from ()
+
+    def decide(self, state: QuestionState, judge: LLM | None) -> bool:
+        """Judge, and refuse (``state.done``) when the evidence does not answer; ``True`` when it does."""
+        state.judge_during_answer = None
         values = read_signals(
             self.model.features, state.query, state.language, state.passages, state.evidence, judge, state.phrasings
         )
@@ -273,7 +290,7 @@ class AnswerabilityGate:
         if state.unanswerable >= model.threshold:
             state.answer = refusal(state.language, state.passages, self.backend)
             state.done = True
-        yield from ()
+        return not state.done
 
 
 class SelectEvidence:
@@ -398,11 +415,18 @@ class Generate:
         self.fallback = fallback
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
-        for event in self.answerer.stream(state.query, state.language, state.evidence):
+        judge = state.judge_during_answer
+        options = {"after_first_token": judge} if judge is not None else {}
+        for event in self.answerer.stream(state.query, state.language, state.evidence, **options):
             if isinstance(event, Answer):
-                state.answer = event
+                if not state.done:  # the answerability judgement refused: its refusal stands
+                    state.answer = event
             else:
                 yield event
+        if state.judge_during_answer is not None:  # no token came to ask it after
+            state.judge_during_answer()
+        if state.done:
+            return
         if state.answer is not None and state.answer.refused and self.fallback is not None and state.evidence:
             refused = state.answer
             for event in self.fallback.stream(state.query, state.language, state.evidence):

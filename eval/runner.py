@@ -172,6 +172,7 @@ ANSWER_OPTIONS: dict[str, dict[str, Any]] = {
     "judge": {"answerability": "judge"},
     "search": {"answerability": "search"},
     "no-gate": {"answerability": "off"},
+    "judge-first": {"judge_during_answer": False},
     "no-guard": {"instruction_guard": False},
     "no-translate": {"translate_query": False},
     "cosine-check": {"citation_check": "cosine"},

@@ -7,7 +7,7 @@ import pytest
 from assistant.answerability import JUDGE_SIGNALS, SEARCH_SIGNALS, AnswerabilityModel, load_models, search_signals
 from assistant.pipeline import Assistant
 from assistant.stages import QuestionState
-from assistant.types import Passage
+from assistant.types import Answer, Passage, Token
 from tests.openai_stub import OpenAIStub
 
 OFF_TOPIC = {
@@ -122,8 +122,11 @@ def test_an_off_topic_question_is_refused_by_the_local_and_the_extractive_backen
 
 @pytest.mark.llm
 def test_a_near_miss_looks_less_answerable_than_the_question_the_documents_answer(assistant: Assistant) -> None:
-    """The gate's probability for "the dritte Metropolkongress" is above that for "the zweite" (which they name)."""
-    local = assistant.variant(llm_backend="local")
+    """The gate's probability for "the dritte Metropolkongress" is above that for "the zweite" (which they name).
+
+    Read with the judgement before the answer, so the pipeline can stop before answering.
+    """
+    local = assistant.variant(llm_backend="local", judge_during_answer=False)
 
     def unanswerable(question: str) -> float:
         state = next(s for s in local.question_pipeline.without("answer").run(question) if isinstance(s, QuestionState))
@@ -131,6 +134,29 @@ def test_a_near_miss_looks_less_answerable_than_the_question_the_documents_answe
         return state.unanswerable
 
     assert unanswerable(NEAR_MISS["de"]) > unanswerable("Wo findet der zweite Metropolkongress statt?")
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("question", [NEAR_MISS["de"], "Wo findet der zweite Metropolkongress statt?"])
+def test_the_local_model_judges_after_the_answers_first_token_and_decides_as_before(
+    assistant: Assistant, question: str
+) -> None:
+    """The judgement asked after the first token gives the judgement asked before it, and the same answer.
+
+    The near miss is refused (the token shown is replaced by the refusal), the question
+    the documents answer is answered, word for word as with the judgement first.
+    """
+    during = assistant.variant(llm_backend="local")
+    first = during.variant(judge_during_answer=False)
+    gates = [s for s in during.question_pipeline.inner.stages if s.name == "answerable"]
+    assert [g.during_answer for g in gates] == [True]
+    events = list(during.ask_stream(question))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and any(isinstance(e, Token) for e in events[:-1]), "a token came first"
+    before = first.ask(question)
+    assert answer.refused == before.refused and answer.refused == (question == NEAR_MISS["de"])
+    assert answer.unanswerable == pytest.approx(before.unanswerable, abs=0.02)
+    assert answer.answer == before.answer
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

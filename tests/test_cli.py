@@ -6,8 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from assistant.config import Settings
 from assistant.pipeline import Assistant
+from assistant.prompts import REFUSAL
 from tests.processes import quellen_command, quellen_env
 
 
@@ -63,3 +66,20 @@ def test_first_question_on_a_fresh_clone_ingests_the_corpus(settings: Settings, 
     assert run.returncode == 0, run.stderr
     assert "index was empty" in run.stderr and "5 added" in run.stderr
     assert any("Heilbronn" in p["text"] for p in json.loads(run.stdout))
+
+
+@pytest.mark.llm
+def test_a_streamed_answer_the_gate_refuses_ends_with_the_refusal(settings: Settings, assistant: Assistant) -> None:
+    """``ask --stream`` shows the quote and the model's first token before the judgement; a refusal then says so."""
+    env = {**quellen_env(settings), "QUELLEN_LLM_BACKEND": "local"}
+    run = subprocess.run(
+        quellen_command("ask", "Wo findet der dritte Metropolkongress statt?", "--stream"),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    streamed, _, after = run.stdout.partition(REFUSAL["de"])
+    assert "Die Dokumente sagen dazu" in streamed, "the quote went out first"
+    assert after.lstrip().startswith("Closest passages:"), run.stdout
