@@ -16,7 +16,8 @@ import functools
 import logging
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ class LlamaCppChat(CustomLLM):
     max_tokens: int = 384
     temperature: float = 0.0
     _llama: Any = PrivateAttr()
-    _lock: threading.RLock = PrivateAttr()
+    _lock: threading.Lock = PrivateAttr()
+    #: the thread doing work aside in the middle of its generation (:meth:`_aside`), which holds the lock
+    _aside_thread: int | None = PrivateAttr(default=None)
     #: token counts of the latest generation (prompt, completion), for the eval's prompt-size figures
     _usage: dict[str, int] = PrivateAttr(default_factory=dict)
 
@@ -68,13 +71,20 @@ class LlamaCppChat(CustomLLM):
             flash_attn=True,
             verbose=False,
         )
-        # re-entrant: work done aside in the middle of a generation (stream_chat's
-        # after_first_token) uses the model from the generating thread
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
 
     @classmethod
     def class_name(cls) -> str:
         return "LlamaCppChat"
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """The model for this thread alone; already so for work done aside in this thread's generation."""
+        if self._aside_thread == threading.get_ident():
+            yield
+            return
+        with self._lock:
+            yield
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -95,7 +105,7 @@ class LlamaCppChat(CustomLLM):
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        with self._lock:
+        with self._exclusive():
             result = self._request(messages, stream=False, max_tokens=kwargs.get("max_tokens"))
         text = result["choices"][0]["message"]["content"] or ""
         return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw=result)
@@ -112,7 +122,7 @@ class LlamaCppChat(CustomLLM):
         aside: Callable[[], bool] | None = kwargs.get("after_first_token")
 
         def generate() -> ChatResponseGen:
-            with self._lock:
+            with self._exclusive():
                 text = ""
                 generated = 0
                 pending = aside
@@ -143,9 +153,11 @@ class LlamaCppChat(CustomLLM):
         llama = self._llama
         held = llama.input_ids[: llama.n_tokens].copy()
         sampler = llama._sampler
+        self._aside_thread = threading.get_ident()
         try:
             return work()
         finally:
+            self._aside_thread = None
             now = llama.input_ids[: llama.n_tokens]
             kept = 0
             while kept < min(len(now), len(held)) and now[kept] == held[kept]:
@@ -158,7 +170,7 @@ class LlamaCppChat(CustomLLM):
 
     def prefill(self, messages: Sequence[ChatMessage]) -> None:
         """Evaluate ``messages`` now, so that a later prompt opening the same way starts after them."""
-        with self._lock:
+        with self._exclusive():
             self._request(messages, stream=False, max_tokens=1)
 
     @property
@@ -202,7 +214,7 @@ class LlamaCppChat(CustomLLM):
             rows.append(np.asarray(logits, dtype=np.float64))
             return logits
 
-        with self._lock:
+        with self._exclusive():
             self._llama.create_chat_completion(
                 messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
                 max_tokens=steps,

@@ -50,7 +50,9 @@ from assistant.answerability import (
     load_models,
     read_signals,
 )
+from assistant.answering import evidence_messages
 from assistant.config import Settings
+from assistant.llm import prefill
 from assistant.logistic import fit_logistic, save_models, threshold_for
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import build_question_pipeline
@@ -78,6 +80,10 @@ def read(assistant: Assistant, cases: Sequence[Case], judge: bool = False) -> tu
     rows, labels = [], []
     for case in cases:
         state = next(s for s in pipeline.run(case.question, case.history) if isinstance(s, QuestionState))
+        if judge and assistant.settings.judge_during_answer:
+            # as the pipeline asks it: after the answer prompt (the judgement's value moves with
+            # the order of evaluation, median 0.018 in the gate's probability; docs/evaluation.md)
+            prefill(assistant.judge, evidence_messages(state.query, state.language, state.evidence))
         values = read_signals(
             names,
             state.query,
