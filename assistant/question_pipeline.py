@@ -108,6 +108,8 @@ class QuestionPipeline:
             state.timings[stage.name] = state.timings.get(stage.name, 0.0) + seconds
             if state.done:
                 break
+        if state.judge_during_answer is not None:  # left to an answer stage this pipeline does not have
+            state.judge_during_answer()
         total = time.perf_counter() - started
         state.timings["retrieval"] = sum(v for k, v in state.timings.items() if k.startswith("retrieve"))
         state.timings["first_text"] = first_text if first_text is not None else total

@@ -157,6 +157,9 @@ def test_the_local_model_judges_after_the_answers_first_token_and_decides_as_bef
     assert answer.refused == before.refused and answer.refused == (question == NEAR_MISS["de"])
     assert answer.unanswerable == pytest.approx(before.unanswerable, abs=0.02)
     assert answer.answer == before.answer
+    unanswered = during.question_pipeline.without("answer").run(question)
+    state = next(s for s in unanswered if isinstance(s, QuestionState))
+    assert state.unanswerable is not None, "judged at the end when no answer stage asked it"
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
