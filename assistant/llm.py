@@ -158,10 +158,7 @@ class LlamaCppChat(CustomLLM):
             return work()
         finally:
             self._aside_thread = None
-            now = llama.input_ids[: llama.n_tokens]
-            kept = 0
-            while kept < min(len(now), len(held)) and now[kept] == held[kept]:
-                kept += 1
+            kept = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens], held)
             llama.n_tokens = kept
             llama._ctx.kv_cache_seq_rm(-1, kept, -1)
             if kept < len(held):
