@@ -2,29 +2,34 @@
 
 ::
 
-    answer → verify → check → quote-benefit → numbers → quote-cited → compose → renumber
+    answer → verify → check → quote-benefit → numbers → quote-cited → answer-check → compose → renumber
 
 The model's answer is checked for the asked-for fact (the evidence holding it is quoted
 when the answer lacks it), a question on what something brings is shown the sentences
 naming an advantage, German answers get German numbers, the evidence sentences the
 verified answer rests on are quoted beside the first quote, and the citations are
-numbered in reading order.  Each is a stage of its own, so an evaluation variant drops
+numbered in reading order; an answer its quoted sources do not show is refused after all
+(:mod:`assistant.answer_check`).  Each is a stage of its own, so an evaluation variant drops
 one (``quellen eval --backends local:drop-quote-cited``) instead of setting a flag.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from assistant.answer_check import AnswerCheck
 from assistant.answer_type import AnswerType, asked_types, counted_spans, counted_word_stems, fact_spans
-from assistant.answering import quote_text
+from assistant.answering import quote_text, refusal
 from assistant.citations import renumber_markers
 from assistant.numbers import digits, german_numbers, keep_qualifiers
 from assistant.prompts import EXTRACTIVE_INTRO
 from assistant.stages import QuestionState
 from assistant.types import Citation, Language, Passage, StreamEvent
+
+log = logging.getLogger(__name__)
 
 #: the types whose facts a pattern finds reliably; "who" and "why" answers are checked by verification only
 CHECKED_TYPES: tuple[AnswerType, ...] = ("place", "date", "number")
@@ -255,6 +260,34 @@ def _picked(state: QuestionState) -> list[Citation]:
     if any(c.n == n and c.passage != picked for c in [quote, *answer.citations]):
         return []
     return [Citation.of_whole(n, picked)]
+
+
+class CheckAnswer:
+    """An answer whose quoted sources do not show it is refused, with the closest passages listed.
+
+    The judgement reads the finished answer (after the citation check and the quotes of
+    the cited evidence), so it costs one short prompt after the last token; the streamed
+    text is provisional and the refusal replaces it, as the answerability gate's does.
+    """
+
+    name = "answer-check"
+
+    def __init__(self, check: AnswerCheck, backend: str) -> None:
+        self.check = check
+        self.backend = backend
+
+    def run(self, state: QuestionState) -> Iterator[StreamEvent]:
+        answer = state.answer
+        if answer is None or answer.refused or state.fell_back or state.quote is None:
+            return
+        sources = [c.passage.text for c in [state.quote, *state.cited_quotes]]
+        known = {"gate": state.unanswerable, "flag": float(bool(answer.unsupported))}
+        probability = self.check.probability(state.query, answer.answer, sources, known)
+        log.info("answer check: %s (refused at %.3f)", probability, self.check.model.threshold)
+        if probability is not None and probability >= self.check.model.threshold:
+            state.answer = refusal(state.language, state.passages, self.backend)
+            state.done = True
+        yield from ()
 
 
 class ComposeAnswer:

@@ -4,7 +4,8 @@
 
     (parts) → clean → language → follow-up → retrieve → withhold → gate → evidence → quote
           → translate → retrieve → withhold → (rerank) → gate → evidence → answerable
-          → answer → verify → pick → check → quote-benefit → numbers → quote-cited → compose → renumber
+          → answer → verify → pick → check → quote-benefit → numbers → quote-cited → answer-check
+          → compose → renumber
 
 A question that joins several runs the whole list once per part (:mod:`assistant.parts`).
 The quote (the best evidence sentence) goes out after the first, untranslated search,
@@ -27,7 +28,10 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from assistant.answer_check import MODEL_FILE as ANSWER_CHECK_FILE
+from assistant.answer_check import load_answer_check
 from assistant.answer_stages import (
+    CheckAnswer,
     CheckAnswerType,
     ComposeAnswer,
     PolishNumbers,
@@ -198,7 +202,9 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         late = [ShowQuote("quote-late")] if searches_again else []
         stages += [*late, Generate(answerer, fallback=quoter), *verify, PickEvidence(lambda: assistant.judge)]
     quote_cited: list[Stage] = [QuoteCitedEvidence()] if llm is not None else []  # quotes answer for themselves
-    finish = [CheckAnswerType(), QuoteBenefits(), PolishNumbers(), *quote_cited, ComposeAnswer(), RenumberCitations()]
+    checked = answer_check(assistant) if llm is not None else []  # quotes need no check
+    finish = [CheckAnswerType(), QuoteBenefits(), PolishNumbers(), *quote_cited, *checked]
+    finish += [ComposeAnswer(), RenumberCitations()]
     return PartwisePipeline(QuestionPipeline([*stages, *finish]))
 
 
@@ -208,6 +214,12 @@ def citation_verifier(assistant: Assistant) -> CitationVerifier:
     fitted = settings.statement_check_file or CHECK_FILE
     check = load_check(lambda: assistant.checker, fitted) if settings.citation_check == "fitted" else None
     return CitationVerifier(assistant.embedder, check=check)
+
+
+def answer_check(assistant: Assistant) -> list[Stage]:
+    """The judgement of the finished answer against its quoted sources (none when it was not fitted)."""
+    check = load_answer_check(lambda: assistant.checker, ANSWER_CHECK_FILE)
+    return [CheckAnswer(check, assistant.answerer_name)] if check is not None else []
 
 
 def answerability_gate(assistant: Assistant, llm: LLM | None = None) -> list[Stage]:

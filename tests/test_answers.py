@@ -203,9 +203,10 @@ def test_strong_first_evidence_skips_the_translation_and_the_second_search(setti
     assert state.skipped == ["translate", "retrieve-translated", "evidence-translated"]
     assert state.phrasings == [] and "Heilbronn" in state.evidence[0].text
     asked = [str(r["messages"][-1]["content"]) for r in stub.requests]
-    assert len(asked) == 4, "the answerability judge, the answer, the check of its one statement, the pick"
+    assert len(asked) == 5, "the answerability judge, the answer, the check of its one statement, the pick, the answer"
     assert "Reply yes or no" in asked[0] and asked[1].endswith("Answer in German.") and "Statement:" in asked[2]
     assert asked[3].endswith(PICK_QUESTION)
+    assert "Do the sources show that this answer to the question is correct?" in asked[4]
 
 
 @pytest.mark.llm

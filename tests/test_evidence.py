@@ -231,6 +231,7 @@ def test_with_an_llm_the_question_is_translated_after_the_quote(assistant: Assis
         "quote-benefit",
         "numbers",
         "quote-cited",
+        "answer-check",
         "compose",
         "renumber",
     ]
