@@ -149,6 +149,12 @@ class Settings(BaseSettings):
         "loads the packaged local model for it, and lets it translate: ~3 s per question); search: the same "
         "from the search signals alone (no model call, weaker); off: only the relevance threshold refuses.",
     )
+    answer_check: bool = Field(
+        True,
+        description="Check the finished LLM answer against its quoted sources and refuse it when they do not show "
+        "it (a logistic regression over the model's yes/no and the answerability gate's probability, "
+        "assistant/answer_check.json; one short prompt after the answer, ~2 s locally). False: the answer stands.",
+    )
     judge_during_answer: bool = Field(
         True,
         description="With the local LLM, ask the answerability judgement right after the answer's first token "

@@ -293,6 +293,8 @@ class Assistant:
             changed.append(f"{self.settings.citation_check} check")
         if not self.settings.followup_answers:
             changed.append("follow-ups from questions only")
+        if not self.settings.answer_check:
+            changed.append("no answer check")
         if not self.settings.judge_during_answer:
             changed.append("judge first")
         changed += [f"without {name}" for name in self.dropped_stages]

@@ -217,7 +217,9 @@ def citation_verifier(assistant: Assistant) -> CitationVerifier:
 
 
 def answer_check(assistant: Assistant) -> list[Stage]:
-    """The judgement of the finished answer against its quoted sources (none when it was not fitted)."""
+    """The judgement of the finished answer against its quoted sources (none when switched off or not fitted)."""
+    if not assistant.settings.answer_check:
+        return []
     check = load_answer_check(lambda: assistant.checker, ANSWER_CHECK_FILE)
     return [CheckAnswer(check, assistant.answerer_name)] if check is not None else []
 

@@ -63,6 +63,11 @@ def test_a_rejected_answer_becomes_a_refusal_that_lists_the_closest_passages(llm
     assert isinstance(kept, Answer) and not kept.refused and "Heilbronn" in kept.answer and kept.citations
 
 
-def test_the_extractive_pipeline_has_no_answer_check(assistant: Assistant) -> None:
+def test_the_extractive_pipeline_has_no_answer_check_and_a_setting_switches_it_off(assistant: Assistant) -> None:
     """Quotes say only what the sources say: there is nothing to check."""
     assert "answer-check" not in assistant.question_pipeline.names
+    remote = assistant.variant(llm_backend="openai", openai_base_url="http://127.0.0.1:9/v1", openai_model="m")
+    assert "answer-check" in remote.question_pipeline.names
+    unchecked = remote.variant(answer_check=False)
+    assert "answer-check" not in unchecked.question_pipeline.names
+    assert "no answer check" in unchecked.answer_label
