@@ -23,13 +23,13 @@ lists the closest passages (:class:`assistant.answer_stages.CheckAnswer`).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
+from assistant.citations import MARKER
 from assistant.llm import yes_probability
 from assistant.logistic import LogisticModel, load_models
 from assistant.verification import UNVERIFIED_MARK
@@ -37,7 +37,6 @@ from assistant.verification import UNVERIFIED_MARK
 MODEL_FILE = Path(__file__).with_name("answer_check.json")
 SIGNALS = ["qa", "gate", "flag"]
 _SYSTEM = "You check answers to questions. Reply with yes or no only."
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 #: log-odds are read within these bounds (a probability of exactly 0 or 1 has none)
 _CLIP = 1e-4
 
@@ -46,7 +45,7 @@ def answer_text(answer: str) -> str:
     """The answer's words without citation markers and the citation check's marks (the judge reads its own)."""
     for mark in UNVERIFIED_MARK.values():
         answer = answer.replace(f" {mark}", "").replace(mark, "")
-    return _MARKERS.sub("", answer).strip()
+    return MARKER.sub("", answer).strip()
 
 
 def judge_answer(llm: LLM, question: str, answer: str, sources: Sequence[str]) -> float | None:
@@ -89,11 +88,13 @@ class AnswerCheck:
         the model was fitted on, so the answer stands.
         """
         values = dict(known)
+        if any(values.get(name) is None for name in self.model.features if name != "qa"):
+            return None  # before the judge's prompt: its value could not be used
         if "qa" in self.model.features:
             p = judge_answer(self.judge(), question, answer, sources)
-            values["qa"] = None if p is None else log_odds(p)
-        if any(values.get(name) is None for name in self.model.features):
-            return None
+            if p is None:
+                return None
+            values["qa"] = log_odds(p)
         return self.model.probability({name: float(values[name]) for name in self.model.features})  # type: ignore[arg-type]
 
 

@@ -280,7 +280,7 @@ class CheckAnswer:
         answer = state.answer
         if answer is None or answer.refused or state.fell_back or state.quote is None:
             return
-        sources = [c.passage.text for c in [state.quote, *state.cited_quotes]]
+        sources = quoted_sources(state)
         known = {"gate": state.unanswerable, "flag": float(bool(answer.unsupported))}
         probability = self.check.probability(state.query, answer.answer, sources, known)
         log.info("answer check: %s (refused at %.3f)", probability, self.check.model.threshold)
@@ -288,6 +288,11 @@ class CheckAnswer:
             state.answer = refusal(state.language, state.passages, self.backend)
             state.done = True
         yield from ()
+
+
+def quoted_sources(state: QuestionState) -> list[str]:
+    """The sentences the answer is shown with: the first quote and the cited evidence's quotes."""
+    return [c.passage.text for c in ([state.quote] if state.quote else []) + state.cited_quotes]
 
 
 class ComposeAnswer:

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer_check import MODEL_FILE, judge_answer, log_odds
+from assistant.answer_stages import quoted_sources
 from assistant.config import Settings
 from assistant.logistic import LogisticModel, fit_logistic, save_models, threshold_for
 from assistant.pipeline import Assistant, build_assistant
@@ -58,10 +59,9 @@ class Capture:
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         answer = state.answer
-        quotes = [c.passage.text for c in ([state.quote] if state.quote else []) + state.cited_quotes]
         self.seen = {
             "text": answer.answer if answer is not None else "",
-            "quotes": quotes,
+            "quotes": quoted_sources(state),
             "evidence": [e.text for e in state.evidence],
         }
         yield from ()
