@@ -18,6 +18,11 @@ A logistic regression over them is fitted on the development questions only
 (``bench/answer_check.py --fit`` writes ``answer_check.json`` beside this module;
 docs/evaluation.md, nineteenth round).  An answer it rejects becomes a refusal that
 lists the closest passages (:class:`assistant.answer_stages.CheckAnswer`).
+
+Extractive answers are their quote.  The same question, with the quoted sentence as the
+answer and as the source, asks whether that sentence answers the question correctly; a
+second regression (``"quote"``), fitted on extractive quotes of the development
+questions, reads it with the gate's probability (docs/evaluation.md, twentieth round).
 """
 
 from __future__ import annotations
@@ -98,8 +103,9 @@ class AnswerCheck:
         return self.model.probability({name: float(values[name]) for name in self.model.features})  # type: ignore[arg-type]
 
 
-def load_answer_check(judge: Callable[[], LLM], path: Path = MODEL_FILE) -> AnswerCheck | None:
-    """The fitted check, or ``None`` when it was not fitted."""
+def load_answer_check(judge: Callable[[], LLM], path: Path = MODEL_FILE, kind: str = "answer") -> AnswerCheck | None:
+    """The fitted check of ``kind`` ("answer": an LLM's answers; "quote": extractive quotes), ``None`` if not fitted."""
     if not path.exists():
         return None
-    return AnswerCheck(load_models(path, LogisticModel)["answer"], judge)
+    model = load_models(path, LogisticModel).get(kind)
+    return AnswerCheck(model, judge) if model is not None else None

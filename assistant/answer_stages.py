@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from typing import Literal
 
 from assistant.answer_check import AnswerCheck
 from assistant.answer_type import AnswerType, asked_types, counted_spans, counted_word_stems, fact_spans
@@ -268,13 +269,16 @@ class CheckAnswer:
     The judgement reads the finished answer (after the citation check and the quotes of
     the cited evidence), so it costs one short prompt after the last token; the streamed
     text is provisional and the refusal replaces it, as the answerability gate's does.
+    An extractive answer is its quote: what it claims is the quoted sentence itself
+    (``claim="quote"``), judged as an answer to the question by a check fitted on quotes.
     """
 
     name = "answer-check"
 
-    def __init__(self, check: AnswerCheck, backend: str) -> None:
+    def __init__(self, check: AnswerCheck, backend: str, claim: Literal["answer", "quote"] = "answer") -> None:
         self.check = check
         self.backend = backend
+        self.claim = claim
 
     def run(self, state: QuestionState) -> Iterator[StreamEvent]:
         answer = state.answer
@@ -282,7 +286,8 @@ class CheckAnswer:
             return
         sources = quoted_sources(state)
         known = {"gate": state.unanswerable, "flag": float(bool(answer.unsupported))}
-        probability = self.check.probability(state.query, answer.answer, sources, known)
+        claimed = state.quote.passage.text if self.claim == "quote" else answer.answer
+        probability = self.check.probability(state.query, claimed, sources, known)
         log.info("answer check: %s (refused at %.3f)", probability, self.check.model.threshold)
         if probability is not None and probability >= self.check.model.threshold:
             state.answer = refusal(state.language, state.passages, self.backend)

@@ -151,9 +151,11 @@ class Settings(BaseSettings):
     )
     answer_check: bool = Field(
         True,
-        description="Check the finished LLM answer against its quoted sources and refuse it when they do not show "
+        description="Check the finished answer against its quoted sources and refuse it when they do not show "
         "it (a logistic regression over the model's yes/no and the answerability gate's probability, "
-        "assistant/answer_check.json; one short prompt after the answer, ~2 s locally). False: the answer stands.",
+        "assistant/answer_check.json; one short prompt after the answer, ~2 s locally). Extractive answers: "
+        "their quote is judged as the answer, by a check fitted on quotes (needs the judge's model). "
+        "False: the answer stands.",
     )
     judge_during_answer: bool = Field(
         True,

@@ -202,7 +202,7 @@ def build_question_pipeline(assistant: Assistant, recipe: Recipe | None = None) 
         late = [ShowQuote("quote-late")] if searches_again else []
         stages += [*late, Generate(answerer, fallback=quoter), *verify, PickEvidence(lambda: assistant.judge)]
     quote_cited: list[Stage] = [QuoteCitedEvidence()] if llm is not None else []  # quotes answer for themselves
-    checked = answer_check(assistant) if llm is not None else []  # quotes need no check
+    checked = answer_check(assistant, quoted=llm is None)
     finish = [CheckAnswerType(), QuoteBenefits(), PolishNumbers(), *quote_cited, *checked]
     finish += [ComposeAnswer(), RenumberCitations()]
     return PartwisePipeline(QuestionPipeline([*stages, *finish]))
@@ -216,12 +216,16 @@ def citation_verifier(assistant: Assistant) -> CitationVerifier:
     return CitationVerifier(assistant.embedder, check=check)
 
 
-def answer_check(assistant: Assistant) -> list[Stage]:
-    """The judgement of the finished answer against its quoted sources (none when switched off or not fitted)."""
-    if not assistant.settings.answer_check:
+def answer_check(assistant: Assistant, quoted: bool = False) -> list[Stage]:
+    """The judgement of the finished answer against its quoted sources (none when switched off or not fitted).
+
+    ``quoted``: the answer is the quote (extractive), judged by the check fitted on quotes.
+    """
+    if not assistant.settings.answer_check or (quoted and not assistant.llm_features):
         return []
-    check = load_answer_check(lambda: assistant.checker, ANSWER_CHECK_FILE)
-    return [CheckAnswer(check, assistant.answerer_name)] if check is not None else []
+    kind = "quote" if quoted else "answer"
+    check = load_answer_check(lambda: assistant.checker, ANSWER_CHECK_FILE, kind)
+    return [CheckAnswer(check, assistant.answerer_name, claim=kind)] if check is not None else []
 
 
 def answerability_gate(assistant: Assistant, llm: LLM | None = None) -> list[Stage]:

@@ -17,8 +17,12 @@ threshold is the lowest that refuses at most ``--allowed`` (5 %) of the answered
 answerable development questions.  ``--fit NAME`` writes that combination to
 ``assistant/answer_check.json``, which the pipeline's ``answer-check`` stage reads.
 
+``--backend extractive`` reads extractive quotes instead: the judged answer is the quoted
+sentence itself, and ``--fit`` writes the ``"quote"`` check (the local one stays).
+
     .venv/bin/python bench/answer_check.py --save answers.json     # ~25 min on 2 cores
     .venv/bin/python bench/answer_check.py --load answers.json --fit "qa + gate"
+    .venv/bin/python bench/answer_check.py --backend extractive --save quotes.json   # ~15 min
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 from assistant.answer_check import MODEL_FILE, judge_answer, log_odds
 from assistant.answer_stages import quoted_sources
 from assistant.config import Settings
-from assistant.logistic import LogisticModel, fit_logistic, save_models, threshold_for
+from assistant.logistic import LogisticModel, fit_logistic, load_models, save_models, threshold_for
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import QuestionPipeline
 from assistant.stages import QuestionState
@@ -70,6 +74,7 @@ class Capture:
 def read(assistant: Assistant, cases: Sequence[Case], split: str) -> list[dict]:
     """One row per case: the gate's probability, refused, flagged statements and the judgements."""
     pipeline = assistant.question_pipeline.inner.without("answer-check")  # the signals it reads, not its verdict
+    quoted = assistant.llm is None  # an extractive answer claims its quote
     capture = Capture()
     stages = list(pipeline.stages)
     stages.insert(pipeline.names.index("compose"), capture)
@@ -84,14 +89,16 @@ def read(assistant: Assistant, cases: Sequence[Case], split: str) -> list[dict]:
             "split": split,
             "unanswerable": not case.answerable,
             "gate": state.unanswerable,
+            "backend": "extractive" if quoted else "local",
             "refused": bool(answer is not None and answer.refused),
             "flag": float(bool(answer is not None and answer.unsupported)),
             "question": state.query,
             **capture.seen,
         }
-        if not row["refused"] and capture.seen and not state.fell_back:
-            row["qa_quotes"] = judge_answer(assistant.checker, state.query, row["text"], row["quotes"])
-            row["qa_evidence"] = judge_answer(assistant.checker, state.query, row["text"], row["evidence"])
+        if not row["refused"] and capture.seen and not state.fell_back and state.quote is not None:
+            claim = state.quote.passage.text if quoted else row["text"]
+            row["qa_quotes"] = judge_answer(assistant.checker, state.query, claim, row["quotes"])
+            row["qa_evidence"] = judge_answer(assistant.checker, state.query, claim, row["evidence"])
         rows.append(row)
         log.info("%s %s gate %.3f %s", case.id, row["unanswerable"], row["gate"] or 0, row.get("qa_quotes"))
     return rows
@@ -132,7 +139,9 @@ def report(rows: Sequence[dict], allowed: float) -> dict[str, LogisticModel]:
         cells = []
         for split in ("dev", "test"):
             part = [r for r in judged if r["split"] == split and r.get(name) is not None]
-            cells.append(f"{roc_auc_score([r['unanswerable'] for r in part], [sign * r[name] for r in part]):.2f}")
+            labels = [r["unanswerable"] for r in part]
+            auc = roc_auc_score(labels, [sign * r[name] for r in part]) if len(set(labels)) > 1 else None
+            cells.append("–" if auc is None else f"{auc:.2f}")
         print(f"| {name} | {' | '.join(cells)} |")
     print(f"\nThreshold: at most {allowed:.0%} of the answered answerable development questions refused.\n")
     print("| signals | threshold | dev: refusal P / R | test |\n| --- | --- | --- | --- |")
@@ -142,6 +151,8 @@ def report(rows: Sequence[dict], allowed: float) -> dict[str, LogisticModel]:
     )
     models = {}
     for names in (("qa",), ("qa", "flag"), ("qa", "gate"), ("qa", "gate", "flag")):
+        if "flag" in names and len({r["flag"] for r in rows}) < 2:
+            continue  # quotes are not checked sentence by sentence: nothing flagged
         model = fit(rows, names, allowed)
         cells = []
         for part in (dev_of(rows), test_of(rows)):
@@ -168,6 +179,7 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="write the rows read here")
     parser.add_argument("--load", type=Path, help="report on rows read before")
     parser.add_argument("--allowed", type=float, default=ALLOWED, help="share of answerable dev answers refused")
+    parser.add_argument("--backend", choices=["local", "extractive"], default="local", help="whose answers")
     parser.add_argument("--fit", default=None, help="write this combination (e.g. 'qa + gate + flag')")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
@@ -176,7 +188,7 @@ def main() -> None:
     else:
         corpus = Path(__file__).resolve().parent.parent / "corpus"
         with tempfile.TemporaryDirectory(prefix="quellen-answer-check-") as tmp:
-            assistant = build_assistant(Settings(state_dir=Path(tmp), llm_backend="local"))
+            assistant = build_assistant(Settings(state_dir=Path(tmp), llm_backend=args.backend))
             assistant.library.ensure_ingested()
             assistant.warm_up()
             rows = []
@@ -185,8 +197,10 @@ def main() -> None:
         if args.save:
             args.save.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     models = report(rows, args.allowed)
-    if args.fit:
-        save_models(MODEL_FILE, {"answer": models[args.fit]})
+    if args.fit:  # the other backend's check stays as it was
+        kind = "quote" if rows[0].get("backend") == "extractive" else "answer"
+        kept = load_models(MODEL_FILE, LogisticModel) if MODEL_FILE.exists() else {}
+        save_models(MODEL_FILE, {**kept, kind: models[args.fit]})
         print(f"\nwritten: {args.fit}, threshold {models[args.fit].threshold:.3f}")
 
 

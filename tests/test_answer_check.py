@@ -14,9 +14,11 @@ from assistant.types import Answer
 SECOND = "Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt."
 
 
-def test_the_fitted_check_loads_uses_known_signals_and_was_fitted_on_development_answers() -> None:
-    check = load_answer_check(lambda: None)  # type: ignore[arg-type, return-value]
-    assert check is not None, "answer_check.json is packaged"
+@pytest.mark.parametrize("kind", ["answer", "quote"])
+def test_the_fitted_check_loads_uses_known_signals_and_was_fitted_on_development_answers(kind: str) -> None:
+    """One check fitted on the local model's answers, one on extractive quotes."""
+    check = load_answer_check(lambda: None, kind=kind)  # type: ignore[arg-type, return-value]
+    assert check is not None, f"answer_check.json holds the {kind} check"
     model = check.model
     assert set(model.features) <= set(SIGNALS) and "qa" in model.features
     assert len(model.mean) == len(model.scale) == len(model.coef) == len(model.features)
@@ -63,9 +65,28 @@ def test_a_rejected_answer_becomes_a_refusal_that_lists_the_closest_passages(llm
     assert isinstance(kept, Answer) and not kept.refused and "Heilbronn" in kept.answer and kept.citations
 
 
-def test_the_extractive_pipeline_has_no_answer_check_and_a_setting_switches_it_off(assistant: Assistant) -> None:
-    """Quotes say only what the sources say: there is nothing to check."""
-    assert "answer-check" not in assistant.question_pipeline.names
+@pytest.mark.llm
+def test_an_extractive_quote_is_judged_as_the_answer_and_a_rejected_one_refused(assistant: Assistant) -> None:
+    """The extractive pipeline checks its quote; rejected, the refusal replaces it; kept, the quote stands."""
+    pipeline = assistant.question_pipeline.inner
+    stage = next(s for s in pipeline.stages if s.name == "answer-check")
+    assert isinstance(stage, CheckAnswer) and stage.claim == "quote"
+    answers = []
+    for threshold in (0.0, 1.01):
+        stages = [
+            CheckAnswer(_always(threshold, assistant), "extractive", claim="quote") if s is stage else s
+            for s in pipeline.stages
+        ]
+        answers.append(list(QuestionPipeline(stages).stream("Wo findet der zweite Metropolkongress statt?"))[-1])
+    rejected, kept = answers
+    assert isinstance(rejected, Answer) and rejected.refused and rejected.passages
+    assert isinstance(kept, Answer) and not kept.refused and "Heilbronn" in kept.answer
+
+
+def test_every_backend_has_the_answer_check_and_a_setting_switches_it_off(assistant: Assistant) -> None:
+    """Extractive quotes get the check fitted on quotes; without the judge's model there is none."""
+    assert "answer-check" in assistant.question_pipeline.names
+    assert "answer-check" not in assistant.variant(answerability="search").question_pipeline.names
     remote = assistant.variant(llm_backend="openai", openai_base_url="http://127.0.0.1:9/v1", openai_model="m")
     assert "answer-check" in remote.question_pipeline.names
     unchecked = remote.variant(answer_check=False)

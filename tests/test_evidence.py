@@ -193,11 +193,12 @@ def test_the_pipeline_lists_its_stages(assistant: Assistant) -> None:
         "check",
         "quote-benefit",
         "numbers",
+        "answer-check",
         "compose",
         "renumber",
-    ], "extractive: the judge's model translates and picks, the quote waits for the gate, no LLM writes or verifies"
+    ], "extractive: the judge's model translates, picks and checks the quote; no LLM writes or verifies"
     unjudged = assistant.variant(answerability="off").question_pipeline.names
-    judged = {"answerable", "translate", "pick", "picked-first"}
+    judged = {"answerable", "translate", "pick", "picked-first", "answer-check"}
     assert not judged & set(unjudged), "without the judge no model is loaded"
     assert "translate" not in assistant.variant(translate_query=False).question_pipeline.names
     assert "withhold" not in assistant.variant(instruction_guard=False).question_pipeline.names
