@@ -72,8 +72,11 @@ def ask(page: Page, question: str) -> None:
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
+    # the streamed text is provisional (a check after the last token may replace it); the final
+    # answer is rendered with its sources' locations as code
     page.wait_for_function(
-        "n => document.querySelectorAll('#chat [data-testid=bot]').length > n",
+        "n => { const bots = document.querySelectorAll('#chat [data-testid=bot]');"
+        " return bots.length > n && bots[bots.length - 1].querySelector('code') !== null; }",
         arg=answers,
         timeout=LONG_WAIT,
     )
