@@ -19,6 +19,9 @@ answerable development questions.  ``--fit NAME`` writes that combination to
 
 ``--backend extractive`` reads extractive quotes instead: the judged answer is the quoted
 sentence itself, and ``--fit`` writes the ``"quote"`` check (the local one stays).
+``--gate-open`` lets the gate refuse nothing, so every question is answered and judged,
+and reports the gate's refusals decided offline at several thresholds with the check
+refitted on what each lets through.
 
     .venv/bin/python bench/answer_check.py --save answers.json     # ~25 min on 2 cores
     .venv/bin/python bench/answer_check.py --load answers.json --fit "qa + gate"
@@ -30,8 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import tempfile
 from collections.abc import Iterator, Sequence
+from copy import copy
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +47,7 @@ from assistant.config import Settings
 from assistant.logistic import LogisticModel, fit_logistic, load_models, save_models, threshold_for
 from assistant.pipeline import Assistant, build_assistant
 from assistant.question_pipeline import QuestionPipeline
-from assistant.stages import QuestionState
+from assistant.stages import AnswerabilityGate, QuestionState
 from assistant.types import StreamEvent
 from eval.questions import DEFAULT_SET
 from eval.suites import Case, corpus_cases
@@ -71,10 +76,22 @@ class Capture:
         yield from ()
 
 
-def read(assistant: Assistant, cases: Sequence[Case], split: str) -> list[dict]:
-    """One row per case: the gate's probability, refused, flagged statements and the judgements."""
+def read(assistant: Assistant, cases: Sequence[Case], split: str, gate_open: bool = False) -> list[dict]:
+    """One row per case: the gate's probability, refused, flagged statements and the judgements.
+
+    ``gate_open``: the gate reads its probability but refuses nothing, so every question
+    is answered and judged (the gate's refusals are then decided offline, ``gate_refused``).
+    """
     pipeline = assistant.question_pipeline.inner.without("answer-check")  # the signals it reads, not its verdict
     quoted = assistant.llm is None  # an extractive answer claims its quote
+    gate = next(s for s in pipeline.stages if isinstance(s, AnswerabilityGate))
+    threshold = gate.model.threshold
+    if gate_open:
+        gate.model = copy(gate.model)
+        gate.model.threshold = math.inf
+        if gate.fallback is not None:
+            gate.fallback = copy(gate.fallback)
+            gate.fallback.threshold = math.inf
     capture = Capture()
     stages = list(pipeline.stages)
     stages.insert(pipeline.names.index("compose"), capture)
@@ -89,6 +106,8 @@ def read(assistant: Assistant, cases: Sequence[Case], split: str) -> list[dict]:
             "split": split,
             "unanswerable": not case.answerable,
             "gate": state.unanswerable,
+            "gate_at": threshold,
+            "gate_open": gate_open,
             "backend": "extractive" if quoted else "local",
             "refused": bool(answer is not None and answer.refused),
             "flag": float(bool(answer is not None and answer.unsupported)),
@@ -166,6 +185,43 @@ def report(rows: Sequence[dict], allowed: float) -> dict[str, LogisticModel]:
     return models
 
 
+def open_report(rows: Sequence[dict], allowed: float) -> None:
+    """Rows read with the gate open: the gate's refusals decided offline at several thresholds, the check refitted.
+
+    At the shipped gate threshold with the shipped check this is the product's decision;
+    a higher gate threshold leaves more to the check, which reads the answer.
+    """
+    kind = "quote" if rows[0].get("backend") == "extractive" else "answer"
+    shipped = load_models(MODEL_FILE, LogisticModel)[kind]
+    names = shipped.features
+
+    def gated(at: float) -> list[dict]:
+        return [dict(r, refused=r["refused"] or (r["gate"] is not None and r["gate"] >= at)) for r in rows]
+
+    def rejected(part: Sequence[dict], model: LogisticModel) -> list[bool]:
+        return [
+            not r["refused"]
+            and r.get("qa_quotes") is not None
+            and model.probabilities(signal_rows([r], model.features))[0] >= model.threshold
+            for r in part
+        ]
+
+    shipped_at = rows[0]["gate_at"]
+    print("| gate refuses at | check | dev: refusal P / R | test |\n| --- | --- | --- | --- |")
+    view = gated(shipped_at)
+    cells = [refusals(p, [False] * len(p)) for p in (dev_of(view), test_of(view))]
+    print(f"| ≥ {shipped_at:.3f} (shipped) | none | {' | '.join(cells)} |")
+    cells = [refusals(p, rejected(p, shipped)) for p in (dev_of(view), test_of(view))]
+    check = f"shipped ({' + '.join(names)}, {shipped.threshold:.3f})"
+    print(f"| ≥ {shipped_at:.3f} (shipped) | {check} | {' | '.join(cells)} |")
+    for gate_at in (shipped_at, 0.75, 0.8, 0.85, 0.9, math.inf):
+        view = gated(gate_at)
+        for combo in (("qa",), ("qa", "gate")):
+            model = fit([r for r in view if not r["refused"]], combo, allowed)
+            cells = [refusals(p, rejected(p, model)) for p in (dev_of(view), test_of(view))]
+            print(f"| ≥ {gate_at:.3f} | refitted ({' + '.join(combo)}, {model.threshold:.3f}) | {' | '.join(cells)} |")
+
+
 def dev_of(rows: Sequence[dict]) -> list[dict]:
     return [r for r in rows if r["split"] == "dev"]
 
@@ -180,6 +236,7 @@ def main() -> None:
     parser.add_argument("--load", type=Path, help="report on rows read before")
     parser.add_argument("--allowed", type=float, default=ALLOWED, help="share of answerable dev answers refused")
     parser.add_argument("--backend", choices=["local", "extractive"], default="local", help="whose answers")
+    parser.add_argument("--gate-open", action="store_true", help="answer and judge every question (the gate offline)")
     parser.add_argument("--fit", default=None, help="write this combination (e.g. 'qa + gate + flag')")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
@@ -193,9 +250,12 @@ def main() -> None:
             assistant.warm_up()
             rows = []
             for split in ("dev", "test"):
-                rows += read(assistant, corpus_cases(DEFAULT_SET, corpus, split), split)
+                rows += read(assistant, corpus_cases(DEFAULT_SET, corpus, split), split, args.gate_open)
         if args.save:
             args.save.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    if rows and rows[0].get("gate_open"):
+        open_report(rows, args.allowed)
+        return
     models = report(rows, args.allowed)
     if args.fit:  # the other backend's check stays as it was
         kind = "quote" if rows[0].get("backend") == "extractive" else "answer"
