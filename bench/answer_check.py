@@ -76,24 +76,36 @@ class Capture:
         yield from ()
 
 
+def open_gate(gate: AnswerabilityGate) -> AnswerabilityGate:
+    """A copy of ``gate`` that reads its probability and refuses nothing (thresholds at infinity)."""
+    opened = copy(gate)
+    opened.model = copy(gate.model)
+    opened.model.threshold = math.inf
+    if gate.fallback is not None:
+        opened.fallback = copy(gate.fallback)
+        opened.fallback.threshold = math.inf
+    return opened
+
+
+def check_kind(rows: Sequence[dict]) -> str:
+    """Which check of ``assistant/answer_check.json`` the rows are for: ``"quote"`` (extractive) or ``"answer"``."""
+    return "quote" if rows[0].get("backend") == "extractive" else "answer"
+
+
 def read(assistant: Assistant, cases: Sequence[Case], split: str, gate_open: bool = False) -> list[dict]:
     """One row per case: the gate's probability, refused, flagged statements and the judgements.
 
     ``gate_open``: the gate reads its probability but refuses nothing, so every question
-    is answered and judged (the gate's refusals are then decided offline, ``gate_refused``).
+    is answered and judged (the gate's refusals are then decided offline, :func:`open_report`).
     """
     pipeline = assistant.question_pipeline.inner.without("answer-check")  # the signals it reads, not its verdict
     quoted = assistant.llm is None  # an extractive answer claims its quote
-    gate = next(s for s in pipeline.stages if isinstance(s, AnswerabilityGate))
-    threshold = gate.model.threshold
-    if gate_open:
-        gate.model = copy(gate.model)
-        gate.model.threshold = math.inf
-        if gate.fallback is not None:
-            gate.fallback = copy(gate.fallback)
-            gate.fallback.threshold = math.inf
-    capture = Capture()
     stages = list(pipeline.stages)
+    at = next(i for i, s in enumerate(stages) if isinstance(s, AnswerabilityGate))
+    threshold = stages[at].model.threshold
+    if gate_open:  # a copy: the assistant's own gate (shared by later calls) keeps its threshold
+        stages[at] = open_gate(stages[at])
+    capture = Capture()
     stages.insert(pipeline.names.index("compose"), capture)
     probe = QuestionPipeline(stages)
     rows = []
@@ -191,8 +203,7 @@ def open_report(rows: Sequence[dict], allowed: float) -> None:
     At the shipped gate threshold with the shipped check this is the product's decision;
     a higher gate threshold leaves more to the check, which reads the answer.
     """
-    kind = "quote" if rows[0].get("backend") == "extractive" else "answer"
-    shipped = load_models(MODEL_FILE, LogisticModel)[kind]
+    shipped = load_models(MODEL_FILE, LogisticModel)[check_kind(rows)]
     names = shipped.features
 
     def gated(at: float) -> list[dict]:
@@ -258,9 +269,8 @@ def main() -> None:
         return
     models = report(rows, args.allowed)
     if args.fit:  # the other backend's check stays as it was
-        kind = "quote" if rows[0].get("backend") == "extractive" else "answer"
         kept = load_models(MODEL_FILE, LogisticModel) if MODEL_FILE.exists() else {}
-        save_models(MODEL_FILE, {**kept, kind: models[args.fit]})
+        save_models(MODEL_FILE, {**kept, check_kind(rows): models[args.fit]})
         print(f"\nwritten: {args.fit}, threshold {models[args.fit].threshold:.3f}")
 
 
