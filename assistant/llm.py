@@ -312,24 +312,35 @@ def option_probabilities(llm: LLM, messages: Sequence[ChatMessage], options: Seq
     return None
 
 
-def rewrite_llm(llm: LLM, context: int = REWRITE_CONTEXT) -> LLM:
-    """The LLM for short rewrites (translation, follow-ups) beside the answer LLM.
+def rewrite_llm(llm: LLM, context: int = REWRITE_CONTEXT, role: str = "rewrite") -> LLM:
+    """The LLM for short rewrites (translation, follow-ups) or checks beside the answer LLM.
 
     llama.cpp keeps the tokens it last evaluated and reuses the common prefix, so the
     answer prompt's fixed part (system prompt and worked examples, ~560 tokens) costs
     nothing after the first question, unless another prompt ran in between.  Locally the
-    rewrites therefore get a context of their own over the same memory-mapped weights;
-    an endpoint manages its own cache, so the same client serves both.
+    rewrites (and the checks, ``role="check"``) therefore get a context of their own over
+    the same model file, one per role in the process (:func:`_aside_context`); an endpoint
+    manages its own cache, so the same client serves both.
     """
     if isinstance(llm, LlamaCppChat):
-        return LlamaCppChat(
-            model_path=llm.model_path,
-            n_threads=llm.n_threads,
-            n_ctx=context,
-            max_tokens=llm.max_tokens,
-            temperature=llm.temperature,
-        )
+        return _aside_context(role, llm.model_path, llm.n_threads, context, llm.temperature)
     return llm
+
+
+@functools.lru_cache(maxsize=8)
+def _aside_context(role: str, model_path: str, threads: int, context: int, temperature: float) -> LlamaCppChat:
+    """One context per role, model file and size in the process, shared by every assistant built in it.
+
+    Each llama.cpp instance holds its own copy of the weights as repacked for this CPU
+    (~0.7 GB whatever the context size), so assistants and variants that each loaded
+    their own rewrite and check contexts (the UI's per-session backends, an evaluation's
+    columns, the tests) grew by ~1.4 GB apiece.  Calls are serialised by the instance's
+    lock, as within one assistant; the roles stay apart, so neither pushes the other's
+    evaluated prompt out.  Every call there gives its own token limit (a rewrite's, one
+    token for a judgement), so the context's default limit is no part of what is shared.
+    """
+    log.info("loading local LLM %s for %s (context %d)", model_path, role, context)
+    return LlamaCppChat(model_path=model_path, n_threads=threads, n_ctx=context, temperature=temperature)
 
 
 def local_model_path(settings: Settings) -> Path:

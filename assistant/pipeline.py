@@ -185,7 +185,7 @@ class Assistant:
         if self._llm_owner is not None:
             return self._llm_owner.checker
         llm = self.llm if self.llm is not None else self.judge
-        return rewrite_llm(llm, context=CHECK_CONTEXT)
+        return rewrite_llm(llm, context=CHECK_CONTEXT, role="check")
 
     @cached_property
     def reranker(self) -> LlmJudgeReranker | None:

@@ -221,6 +221,7 @@ def test_the_start_s_warm_up_evaluates_the_fixed_prompt_parts_before_the_first_q
     from assistant.answering import evidence_messages
 
     fresh = build_assistant(settings.model_copy(update={"llm_backend": "local"}))
+    fresh.rewriter.llm._llama.reset()  # the rewrite context is the process's (earlier tests used it): cold again
     assert fresh.llm._llama.n_tokens == 0 and fresh.rewriter.llm._llama.n_tokens == 0
     fresh.warm_up().join(timeout=300)
     fixed = evidence_messages("", "de", [])[:-1]  # system prompt and worked examples
@@ -230,3 +231,21 @@ def test_the_start_s_warm_up_evaluates_the_fixed_prompt_parts_before_the_first_q
     held = list(fresh.llm._llama.input_ids[: len(fixed_tokens)])
     assert fresh.llm._llama.n_tokens > len(fixed_tokens) and held == fixed_tokens
     assert fresh.rewriter.llm._llama.n_tokens > 20, "the translation prompt's system part is evaluated"
+
+
+@pytest.mark.llm
+def test_assistants_in_one_process_share_their_rewrite_and_check_contexts(
+    settings: Settings, assistant: Assistant, llm_assistant: Assistant
+) -> None:
+    """A second assistant over the same model file loads no second rewrite or check context.
+
+    Each llama.cpp instance holds its own ~0.7 GB of weights repacked for the CPU, so
+    every assistant, UI backend and evaluation column that loaded its own grew the
+    process by ~1.4 GB (docs/architecture.md).
+    """
+    again = build_assistant(settings.model_copy(update={"llm_backend": "local"}))
+    assert again.rewriter.llm is llm_assistant.rewriter.llm and again.checker is llm_assistant.checker
+    assert len({id(again.llm), id(again.rewriter.llm), id(again.checker)}) == 3, "the roles keep contexts apart"
+    quotes = build_assistant(settings)  # extractive: the contexts over the judge's model
+    assert quotes.judge is assistant.judge and quotes.checker is assistant.checker
+    assert quotes.rewriter.llm is assistant.rewriter.llm and quotes.checker is not quotes.rewriter.llm
