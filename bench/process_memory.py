@@ -48,10 +48,10 @@ def anon_mb() -> float:
 def measure(state_dir: Path, shared: bool) -> list[float]:
     """Anonymous memory after each step, in MB (runs in a child process of its own)."""
     from assistant import llm
-    from assistant.pipeline import build_assistant
+    from assistant.pipeline import Assistant, build_assistant
 
-    def step(assistant: object) -> float:
-        assistant.ask(QUESTION)  # type: ignore[attr-defined]
+    def step(assistant: Assistant) -> float:
+        assistant.ask(QUESTION)
         return anon_mb()
 
     def fresh_contexts() -> None:
