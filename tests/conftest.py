@@ -21,6 +21,22 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.pipeline import Assistant, build_assistant
 
 CORPUS = PROJECT_ROOT / "corpus"
+#: a file to which each test's end appends the process's anonymous memory (docs/performance.md)
+MEMORY_LOG = os.environ.get("QUELLEN_TEST_MEMORY_LOG")
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """With QUELLEN_TEST_MEMORY_LOG set: the test's id and the memory the process holds after it.
+
+    The suite is one process that builds many assistants, each loading models; this shows
+    which tests leave memory behind (the figures in docs/performance.md).
+    """
+    if not MEMORY_LOG:
+        return
+    status = Path("/proc/self/status").read_text()
+    anon_kb = next((line.split()[1] for line in status.splitlines() if line.startswith("RssAnon:")), "?")
+    with open(MEMORY_LOG, "a", encoding="utf-8") as log:
+        log.write(f"{anon_kb}\t{nodeid}\n")
 
 
 @pytest.fixture(scope="session")
