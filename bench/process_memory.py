@@ -34,8 +34,6 @@ STEPS = [
     "+ a second local assistant (an evaluation column, a test)",
 ]
 
-log = logging.getLogger("bench.process_memory")
-
 
 def anon_mb() -> float:
     """This process's anonymous resident memory (the weights' copies, KV caches, Python objects)."""

@@ -33,10 +33,10 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
     """
     if not MEMORY_LOG:
         return
-    status = Path("/proc/self/status").read_text()
-    anon_kb = next((line.split()[1] for line in status.splitlines() if line.startswith("RssAnon:")), "?")
+    from bench.process_memory import anon_mb
+
     with open(MEMORY_LOG, "a", encoding="utf-8") as log:
-        log.write(f"{anon_kb}\t{nodeid}\n")
+        log.write(f"{anon_mb() * 1024:.0f}\t{nodeid}\n")
 
 
 @pytest.fixture(scope="session")
