@@ -6,11 +6,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import get_args
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from assistant.answer_type import AnswerType
 from assistant.config import Settings
 from eval.jobs import SYSTEMS, EvalRequest, run_suite
 from eval.questions import DEFAULT_SET
@@ -61,6 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["dev", "test"],
         help="corpus suite: only the development part (tune on it) or the test part (report on it)",
     )
+    parser.add_argument(
+        "--asks",
+        choices=list(get_args(AnswerType)),
+        help="only the questions that ask for this kind of fact (a 'when' question asks for a date), "
+        "e.g. to measure a change to how that kind is found and checked",
+    )
+    parser.add_argument("--ids", type=Path, metavar="FILE", help="only the cases whose ids FILE lists, one per line")
     parser.add_argument("--limit", type=int, help="only N cases, spread evenly over the set (quick runs)")
     parser.add_argument(
         "--answers",
@@ -143,6 +152,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         questions=args.questions,
         from_feedback=feedback,
         split=args.split,
+        asks=args.asks,
+        ids=args.ids,
         limit=args.limit,
         answers=args.answers,
         no_answers=args.no_answers,

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from assistant.answer_type import asked_types
 from assistant.config import Settings
 from eval.feedback import feedback_to_questions
 from eval.questions import DEFAULT_SET
@@ -47,6 +48,10 @@ class EvalRequest:
     #: a feedback file to make the questions from (the corpus suite's questions are then ignored)
     from_feedback: Path | None = None
     split: str | None = None
+    #: only the questions that ask for this kind of fact ("date": a "when" question), see assistant.answer_type
+    asks: str | None = None
+    #: a file of case ids, one per line: only those cases (the questions a change affects)
+    ids: Path | None = None
     limit: int | None = None
     answers: int | None = None
     no_answers: bool = False
@@ -87,6 +92,15 @@ def run_suite(
             if request.from_feedback:
                 questions = questions_from_feedback(request.from_feedback, request.out, note)
             cases = corpus_cases(questions, corpus_dir, request.split)
+        if request.asks:
+            cases = [case for case in cases if request.asks in asked_types(case.question)]
+            if not cases:
+                raise ValueError(f"no question of this set asks for a {request.asks}")
+        if request.ids:
+            wanted = set(request.ids.read_text(encoding="utf-8").split())
+            cases = [case for case in cases if case.id in wanted]
+            if not cases:
+                raise ValueError(f"{request.ids.name}: none of its ids is a case of this suite")
         if request.limit:
             cases = spread(cases, request.limit)
         answer_limit = request.answers
@@ -103,6 +117,7 @@ def run_suite(
             answer_limit=answer_limit,
             progress=progress,
         )
+    result.config.update({key: str(value) for key, value in (("asks", request.asks), ("ids", request.ids)) if value})
     return result, write_report(result, request.out)
 
 

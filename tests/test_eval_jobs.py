@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer_type import asked_types
 from assistant.config import Settings
-from eval.jobs import EvalJobs, EvalRequest
+from eval.jobs import EvalJobs, EvalRequest, run_suite
+from eval.questions import DEFAULT_SET
 from eval.report import compare, load_summary, overview_markdown
+from eval.suites import corpus_cases
 
 
 def test_one_evaluation_at_a_time_and_its_report(settings: Settings, tmp_path: Path) -> None:
@@ -48,3 +51,22 @@ def test_a_failing_evaluation_is_reported_and_the_next_may_start(settings: Setti
         time.sleep(0.1)
     assert "needs --data" in jobs.state.error
     assert jobs.start(EvalRequest(suite="xquad", data=None)), "a failed run does not block the next"
+
+
+def test_an_evaluation_of_the_questions_that_ask_for_one_kind_of_fact(settings: Settings, tmp_path: Path) -> None:
+    """``quellen eval --asks date`` asks only the "when" questions: a change to dates is measured there."""
+    result, _ = run_suite(EvalRequest(systems=["quellen"], asks="date", no_answers=True, out=tmp_path), settings)
+    cases = corpus_cases(DEFAULT_SET, settings.corpus_dir)
+    dates = {case.id for case in cases if "date" in asked_types(case.question)}
+    ranked = {case.id for case in cases if case.id in dates and any(case.targets.values())}  # unanswerable: no gold
+    assert {row["id"] for row in result.retrieval_rows} == ranked and 0 < len(ranked) < len(dates) < len(cases)
+    assert result.config["asks"] == "date" and result.config["cases"] == len(dates)
+
+    (tmp_path / "ids.txt").write_text("\n".join(sorted(ranked)[:2]) + "\nnot-a-case\n", encoding="utf-8")
+    result, _ = run_suite(
+        EvalRequest(systems=["quellen"], ids=tmp_path / "ids.txt", no_answers=True, out=tmp_path), settings
+    )
+    assert {row["id"] for row in result.retrieval_rows} == set(sorted(ranked)[:2]) and result.config["cases"] == 2
+    (tmp_path / "none.txt").write_text("not-a-case\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="none of its ids"):
+        run_suite(EvalRequest(systems=["quellen"], ids=tmp_path / "none.txt", no_answers=True, out=tmp_path), settings)
