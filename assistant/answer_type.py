@@ -23,8 +23,12 @@ _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"\b(wann|seit wann|bis wann|in welchem jahr|welches jahr|welchem datum|when|what year|which year|"
-            r"what date|since when|in what year)\b",
+            r"\b(wann|in welchem jahr|welches jahr|welchem datum|welche[mns]? jahrhundert|welche[mns]? jahrzehnt|"
+            r"what year|which year|what date|what century|which century|what decade|which decade|since when|"
+            r"until when|in what year)\b|"
+            # "when" asks only at the start, at the end or after a verb of asking: in "Who was the leader
+            # when the Franks entered …?" or "How old was he when …?" it joins a clause and asks nothing
+            r"^\W*(and\s+|but\s+|so\s+)?when\b|\bwhen\s*\?\s*$|\b(know|tell me|tell us|find out|say|wonder)\s+when\b",
             re.I,
         ),
     ),
@@ -71,18 +75,37 @@ _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
     ),
 ]
 
+#: months; "May" and "March" only capitalised (the verb "may" and "to march" are no dates)
 _MONTHS = (
     "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    "january|february|march|may|june|july|october|december"
+    "january|february|june|july|october|december|(?-i:May|March)"
 )
 _NUMBER_WORDS = (
     "zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|million\\w*|"
     "milliarde\\w*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|"
     "billion\\w*|dozen|halb\\w*|half|einmal|zweimal|twice|once"
 )
+_ORDINAL_WORDS = (
+    "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    "fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first"
+)
+#: how the documents write a date, each an alternative of :data:`FACT_PATTERNS` ``["date"]``
+_DATES = (
+    # a year from 1000 to 2099, or its decade ("1740s", "1960er"); not "1.200" or "2022,5"
+    r"\b(1\d{3}|20\d\d)(s|er)?\b(?![.,]\d)",
+    # a day ("20.9.", "20. 9.")
+    r"\b\d{1,2}\.\s?\d{1,2}\.",
+    rf"\b({_MONTHS})\b",
+    # a century: "14th century", "the 10th and 11th centuries", "fourteenth-century", "im 14. Jahrhundert"
+    rf"\b(\d{{1,2}}(st|nd|rd|th)|{_ORDINAL_WORDS})[\s-]+centur(y|ies)\b|\b\d{{1,2}}\.\s?jahrhundert\w*",
+    # a year of an era or named as a year: "800 BC", "AD 800", "800 n. Chr.", "in the year 911", "anno 911"
+    # (a year from 1000 on is found by the first pattern alone, so the question's "2019" is no new date)
+    r"\b\d{1,4}\s?(BC|BCE|AD|CE|v\.\s?Chr\.|n\.\s?Chr\.)(?!\w)|\b(AD|A\.D\.)\s?\d{1,4}\b|"
+    r"\b(year|jahre?|anno)\s+\d{3}\b",
+)
 #: where the fact of each type shows in a sentence
 FACT_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
-    "date": re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b({_MONTHS})\b", re.I),
+    "date": re.compile("|".join(_DATES), re.I),
     # whole numbers ("5.700", "2,5"), so that a fact is one span, not one per digit
     "number": re.compile(rf"\d+(?:[.,]\d+)*|\b({_NUMBER_WORDS})\b", re.I),
     "place": re.compile(

@@ -135,6 +135,39 @@ def test_facts_of_the_question_itself_do_not_count() -> None:
     assert fact_spans("im Jahr 2019", "date", "Was geschah 2019?") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The poem was written in 1303.",
+        "Parliament met in the 1740s.",
+        "In den 1960er Jahren wuchs die Region.",
+        "The Normans settled there in the 10th century.",
+        "It dates from the fourteenth-century revival.",
+        "Die Burg stammt aus dem 12. Jahrhundert.",
+        "The city was founded in 753 BC.",
+        "Charlemagne was crowned in AD 800.",
+        "The treaty was signed in May.",
+    ],
+)
+def test_dates_before_1500_decades_centuries_and_eras_are_dates(text: str) -> None:
+    """SQuAD 2.0's articles are about history: "written in 1303" answers "when?" as well as "in 2022"."""
+    assert has_fact(text, "date", "When did it happen?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The members may vote on it.",
+        "The group has 1.200 members.",
+        "Costs rose by 2022,5 euros.",
+        "It took the same century to build.",
+        "The protesters march to the square.",
+    ],
+)
+def test_words_and_numbers_that_are_no_dates(text: str) -> None:
+    assert not has_fact(text, "date", "When did it happen?")
+
+
 def test_a_fact_in_a_fallback_quote_is_bolded_once() -> None:
     """A date is also a number: the fallback quote marks each fact once, not digit by digit."""
     text = "Am 20. September 2022 findet der zweite Metropolkongress in Heilbronn statt."
