@@ -154,6 +154,17 @@ def test_dates_before_1500_decades_centuries_and_eras_are_dates(text: str) -> No
     assert has_fact(text, "date", "When did it happen?")
 
 
+def test_when_asks_for_a_date_only_where_it_opens_or_ends_the_question() -> None:
+    """A clause's "when" joins, it does not ask: the leader is a person, whatever the date."""
+    assert asked_types("When did the Normans reach Sicily?") == ["date"]
+    assert asked_types("Elections are held when?") == ["date"]
+    assert asked_types("Do you know when the congress takes place?") == ["date"]
+    assert asked_types("In what century did they settle there?") == ["date"]
+    assert asked_types("Who was the leader when the Franks entered the valley?") == ["person"]
+    assert asked_types("How old was Manning when he played in Super Bowl 50?") == []
+    assert asked_types("What is it called when people refuse to pay taxes?") == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
