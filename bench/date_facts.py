@@ -15,7 +15,9 @@ gold answer it takes for a date (lower is better: "1,200 workers" is no date).  
 baseline column is the question rule and the pattern as they were before, kept here
 only for this comparison.
 
-    .venv/bin/python bench/date_facts.py --squad2 ../shared/data/squad2-dev-half --xquad ../shared/data/xquad
+    .venv/bin/python bench/date_facts.py --squad2 ../shared/data/squad2-dev-half --xquad ../shared/data/xquad \
+        --affected affected.txt
+    quellen eval --suite squad2 --data ../shared/data/squad2-dev-half --ids affected.txt --limit 140 --answers 140 …
 """
 
 from __future__ import annotations
@@ -86,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--squad2", type=Path, help="SQuAD 2.0 folder")
     parser.add_argument("--xquad", type=Path, help="XQuAD folder (both languages)")
+    parser.add_argument(
+        "--affected",
+        type=Path,
+        metavar="FILE",
+        help="write the ids of the SQuAD 2.0 questions that asked for a date before or ask for one now "
+        "(for quellen eval --ids FILE)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sets: dict[str, list[Case]] = {}
@@ -95,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         xquad = xquad_cases(args.xquad)
         for language in ("de", "en"):
             sets[f"XQuAD ({language})"] = [case for case in xquad if case.language == language]
+    if args.affected and args.squad2:
+        affected = [case.id for case in sets["SQuAD 2.0 (en)"] if asks_before(case.question) or asks_now(case.question)]
+        args.affected.write_text("\n".join(affected) + "\n", encoding="utf-8")
+        log.info("%d affected questions written to %s", len(affected), args.affected)
     log.info("| set | date questions before / now | dates found before / now | others taken for a date before / now |")
     log.info("| --- | --- | --- | --- |")
     for name, cases in sets.items():
